@@ -1,0 +1,195 @@
+"""Tables. One row per study and per site, child tables for the multi-valued parts, the raw
+record (compressed) for re-normalisation, harvest runs with their per-query counts, and a quarantine.
+
+Change a table only together with a new Alembic migration in ``db/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StudyRow(Base):
+    __tablename__ = "studies"
+    nct_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    brief_title: Mapped[str | None] = mapped_column(Text)
+    official_title: Mapped[str | None] = mapped_column(Text)
+    acronym: Mapped[str | None] = mapped_column(Text)
+    overall_status: Mapped[str | None] = mapped_column(String(40), index=True)
+    study_type: Mapped[str | None] = mapped_column(String(40))
+    start_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    start_date_precision: Mapped[str | None] = mapped_column(String(8))
+    primary_completion_date: Mapped[dt.date | None] = mapped_column(Date)
+    completion_date: Mapped[dt.date | None] = mapped_column(Date)
+    first_posted_date: Mapped[dt.date | None] = mapped_column(Date)
+    last_update_posted_date: Mapped[dt.date | None] = mapped_column(Date)
+    enrollment: Mapped[int | None] = mapped_column(Integer)
+    enrollment_type: Mapped[str | None] = mapped_column(String(16))
+    lead_sponsor_name: Mapped[str | None] = mapped_column(Text)
+    lead_sponsor_class: Mapped[str | None] = mapped_column(String(16))
+    has_results: Mapped[bool] = mapped_column(Boolean, default=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_changed_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+def _child_fk() -> Mapped[str]:
+    return mapped_column(String(16), ForeignKey("studies.nct_id", ondelete="CASCADE"), primary_key=True)
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+    nct_id: Mapped[str] = _child_fk()
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(40))
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    zip: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(Text, index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class PhaseRow(Base):
+    __tablename__ = "study_phases"
+    nct_id: Mapped[str] = _child_fk()
+    phase: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ConditionRow(Base):
+    __tablename__ = "conditions"
+    nct_id: Mapped[str] = _child_fk()
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    condition: Mapped[str] = mapped_column(Text)
+
+
+class MeshTermRow(Base):
+    """``kind`` is ``mesh`` (the study's own MeSH terms) or ``ancestor`` (their tree ancestors)."""
+
+    __tablename__ = "mesh_terms"
+    nct_id: Mapped[str] = _child_fk()
+    mesh_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    term: Mapped[str | None] = mapped_column(Text)
+
+
+class BrowseLeafRow(Base):
+    __tablename__ = "browse_leaves"
+    nct_id: Mapped[str] = _child_fk()
+    leaf_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    relevance: Mapped[str | None] = mapped_column(String(8))
+
+
+class BrowseBranchRow(Base):
+    __tablename__ = "browse_branches"
+    nct_id: Mapped[str] = _child_fk()
+    abbrev: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+
+
+class CollaboratorRow(Base):
+    __tablename__ = "collaborators"
+    nct_id: Mapped[str] = _child_fk()
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    agency_class: Mapped[str | None] = mapped_column(String(16))
+
+
+class RawRecordRow(Base):
+    """The record exactly as the API sent it (zlib), so normalisation can be re-run offline."""
+
+    __tablename__ = "raw_records"
+    nct_id: Mapped[str] = _child_fk()
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class HarvestRunRow(Base):
+    __tablename__ = "harvest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    mode: Mapped[str] = mapped_column(String(16))  # full | incremental | file
+    source: Mapped[str] = mapped_column(Text)  # base URL or file path
+    request: Mapped[dict[str, object]] = mapped_column(JSON)  # regions, since, options
+    data_timestamp: Mapped[str | None] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    studies_seen: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)  # running|success|warning|failed|interrupted
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class HarvestQueryRow(Base):
+    """One planned query of a run: what was asked, what the API said it had, what arrived."""
+
+    __tablename__ = "harvest_queries"
+    run_id: Mapped[int] = mapped_column(ForeignKey("harvest_runs.id", ondelete="CASCADE"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    total_count: Mapped[int | None] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok|mismatch|failed|running
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarantineRow(Base):
+    """A record that could not be decoded or normalised, kept whole with the reason."""
+
+    __tablename__ = "quarantine"
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nct_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_sites_city", SiteRow.city)
+
+#: Tables holding the harvested content (everything a digest covers), in dependency order.
+CONTENT_TABLES = (
+    StudyRow.__table__,
+    SiteRow.__table__,
+    PhaseRow.__table__,
+    ConditionRow.__table__,
+    MeshTermRow.__table__,
+    BrowseLeafRow.__table__,
+    BrowseBranchRow.__table__,
+    CollaboratorRow.__table__,
+    RawRecordRow.__table__,
+)
+CHILD_TABLES = CONTENT_TABLES[1:]

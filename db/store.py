@@ -1,0 +1,286 @@
+"""Writes of a harvest: one transaction per page, run bookkeeping, and a content digest.
+
+A page is written whole or not at all, so a crash (even SIGKILL) never leaves half a study, and
+re-running a harvest converges on the same rows: the write is keyed on the NCT ID and skips a
+study whose raw record has the same content hash as the stored one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import socket
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+
+from db.models import (
+    CHILD_TABLES,
+    CONTENT_TABLES,
+    HarvestQueryRow,
+    HarvestRunRow,
+    QuarantineRow,
+    RawRecordRow,
+    StudyRow,
+)
+from db.upsert import insert_ignore, upsert
+from trials.normalise import NormalisedStudy
+
+RUNS = HarvestRunRow.__table__
+QUERIES = HarvestQueryRow.__table__
+STUDIES = StudyRow.__table__
+RAW = RawRecordRow.__table__
+QUARANTINE = QuarantineRow.__table__
+_CHILD_ROWS = {
+    "sites": "sites",
+    "study_phases": "phases",
+    "conditions": "conditions",
+    "mesh_terms": "mesh_terms",
+    "browse_leaves": "browse_leaves",
+    "browse_branches": "browse_branches",
+    "collaborators": "collaborators",
+}
+#: Columns that say *when/which run* rather than *what*; a digest leaves them out.
+_BOOKKEEPING = {"first_run_id", "last_changed_run_id", "fetched_at", "run_id", "body"}
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Accepted:
+    """A record that normalised: its rows and its exact bytes."""
+
+    study: NormalisedStudy
+    raw: bytes
+    hash: str
+
+
+@dataclass
+class Rejected:
+    """A record that did not; it goes to quarantine with the reason."""
+
+    raw: bytes
+    hash: str
+    reason: str
+    nct_id: str | None = None
+
+
+@dataclass
+class PageCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, *, mode: str, source: str, request: dict[str, Any]) -> int:
+        self._mark_interrupted_runs()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                RUNS.insert().values(
+                    started_at=now(),
+                    mode=mode,
+                    source=source,
+                    request=request,
+                    outcome="running",
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    pages=0,
+                    requests=0,
+                    studies_seen=0,
+                    inserted=0,
+                    updated=0,
+                    unchanged=0,
+                    duplicates=0,
+                    quarantined=0,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def _mark_interrupted_runs(self) -> None:
+        """Runs left 'running' by a process on this host that no longer exists were killed."""
+        host = socket.gethostname()
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.outcome == "running", RUNS.c.host == host)
+            ).all()
+            for run_id, pid in rows:
+                if pid and not _pid_alive(pid):
+                    conn.execute(
+                        update(RUNS)
+                        .where(RUNS.c.id == run_id)
+                        .values(outcome="interrupted", error=f"process {pid} ended without finishing the run")
+                    )
+
+    def update_run(self, run_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(**values))
+
+    def finish_run(self, run_id: int, *, outcome: str, error: str | None = None, **counts: Any) -> None:
+        self.update_run(run_id, outcome=outcome, error=error, finished_at=now(), **counts)
+
+    def add_query(self, run_id: int, ordinal: int, label: str, params: dict[str, str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                QUERIES.insert().values(
+                    run_id=run_id, ordinal=ordinal, label=label, params=params, outcome="running", received=0
+                )
+            )
+
+    def finish_query(self, run_id: int, ordinal: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(QUERIES).where(QUERIES.c.run_id == run_id, QUERIES.c.ordinal == ordinal).values(**values)
+            )
+
+    # -- content ----------------------------------------------------------------------------
+    def write_page(self, run_id: int | None, accepted: list[Accepted], rejected: list[Rejected]) -> PageCounts:
+        """Write one page in one transaction; returns what it inserted, updated and left alone."""
+        counts = PageCounts()
+        fetched = now()
+        with self.engine.begin() as conn:
+            ids = [a.study.nct_id for a in accepted]
+            stored: dict[str, str] = {}
+            for chunk in _chunks(ids):
+                stored.update(
+                    conn.execute(select(STUDIES.c.nct_id, STUDIES.c.content_hash).where(STUDIES.c.nct_id.in_(chunk)))
+                    .tuples()
+                    .all()
+                )
+            todo = [a for a in accepted if stored.get(a.study.nct_id) != a.hash]
+            counts.unchanged = len(accepted) - len(todo)
+            existing = [a.study.nct_id for a in todo if a.study.nct_id in stored]
+            counts.updated = len(existing)
+            counts.inserted = len(todo) - len(existing)
+            counts.changed_ids = [a.study.nct_id for a in todo]
+            if todo:
+                study_rows = [
+                    {**a.study.study, "content_hash": a.hash, "first_run_id": run_id, "last_changed_run_id": run_id}
+                    for a in todo
+                ]
+                upsert(conn, STUDIES, study_rows, keep=("first_run_id",))
+                for chunk in _chunks(existing):
+                    for table in CHILD_TABLES:
+                        if table is not RAW:
+                            conn.execute(delete(table).where(table.c.nct_id.in_(chunk)))
+                for table in CHILD_TABLES:
+                    if table is RAW:
+                        continue
+                    attr = _CHILD_ROWS[table.name]
+                    rows = [row for a in todo for row in getattr(a.study, attr)]
+                    if rows:
+                        conn.execute(table.insert(), rows)
+                raw_rows = [
+                    {
+                        "nct_id": a.study.nct_id,
+                        "content_hash": a.hash,
+                        "body": zlib.compress(a.raw, 6),
+                        "fetched_at": fetched,
+                        "run_id": run_id,
+                    }
+                    for a in todo
+                ]
+                upsert(conn, RAW, raw_rows)
+            if rejected:
+                insert_ignore(
+                    conn,
+                    QUARANTINE,
+                    [
+                        {
+                            "content_hash": r.hash,
+                            "nct_id": r.nct_id,
+                            "reason": r.reason,
+                            "body": zlib.compress(r.raw, 6),
+                            "run_id": run_id,
+                            "created_at": fetched,
+                        }
+                        for r in rejected
+                    ],
+                )
+                counts.quarantined = len(rejected)
+        return counts
+
+    # -- reading ----------------------------------------------------------------------------
+    def table_counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (*CONTENT_TABLES, QUARANTINE)
+            }
+
+    def digest(self) -> str:
+        """A SHA-256 over every content row (run bookkeeping excluded), equal across SQLite and PostgreSQL."""
+        h = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for table in CONTENT_TABLES:
+                cols = [c for c in table.columns if c.name not in _BOOKKEEPING]
+                order = [c for c in table.primary_key.columns]
+                h.update(f"[{table.name}]".encode())
+                for row in conn.execute(select(*cols).order_by(*order)):
+                    h.update(repr(tuple(_canonical(v) for v in row)).encode())
+                    h.update(b"\n")
+        return h.hexdigest()
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)).mappings().all()
+            return [dict(r) for r in rows]
+
+    def queries(self, run_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(QUERIES).where(QUERIES.c.run_id == run_id).order_by(QUERIES.c.ordinal)
+            return [dict(r) for r in conn.execute(q).mappings().all()]
+
+    def quarantine(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(QUARANTINE.c.content_hash, QUARANTINE.c.nct_id, QUARANTINE.c.reason, QUARANTINE.c.run_id)
+            return [dict(r) for r in conn.execute(q).mappings().all()]
+
+    def raw_records(self, batch: int = 1000) -> Iterable[tuple[str, bytes]]:
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(
+                select(RAW.c.nct_id, RAW.c.body).order_by(RAW.c.nct_id)
+            )
+            for nct_id, body in result:
+                yield nct_id, zlib.decompress(body)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,138 @@
+"""The ``trials`` command. Each command parses options and calls one function; no logic lives here.
+
+Exit codes: 0 success; 1 the run failed (previous data intact); 2 bad usage or configuration;
+3 finished with warnings (count mismatch or quarantined records); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from trials.errors import TrialsError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+OUTCOME_EXIT = {"success": EXIT_OK, "warning": EXIT_WARNING, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
+
+db_option = click.option(
+    "--db", "db_url", default=None, metavar="URL",
+    help="Database URL (default: $TRIALS_DB_URL or sqlite:///data/trials.db).",
+)  # fmt: skip
+
+
+def _fail(exc: TrialsError, code: int = EXIT_FAILED) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def main(verbose: bool) -> None:
+    """Harvest ClinicalTrials.gov and benchmark trial sites, institutions, cities and regions."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--region", "regions", multiple=True, metavar="NAME", help="Region to harvest (repeatable; default: all).")
+@click.option("--since", metavar="DATE", help="Only records updated on or after DATE (YYYY-MM-DD): incremental.")
+@click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2).")
+@click.option("--from-file", "from_file", type=click.Path(path_type=Path), default=None,
+              help="Load a saved API response or NDJSON of study records instead of the network.")
+@click.option("--regions-file", type=click.Path(path_type=Path), default=None, help="Region definitions (TOML).")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
+@click.option("--retries", type=int, default=6, show_default=True, help="Attempts per request before failing.")
+@click.option("--retry-wait", type=float, default=1.0, show_default=True, help="First backoff in seconds.")
+@click.option("--retry-wait-max", type=float, default=30.0, show_default=True, help="Longest backoff in seconds.")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@db_option
+def harvest(
+    regions: tuple[str, ...],
+    since: str | None,
+    base_url: str | None,
+    from_file: Path | None,
+    regions_file: Path | None,
+    rate: float,
+    timeout: float,
+    retries: int,
+    retry_wait: float,
+    retry_wait_max: float,
+    page_size: int,
+    progress: bool | None,
+    db_url: str | None,
+) -> None:
+    """Harvest the configured regions into the database."""
+    from trials.run_harvest import HarvestArgs, run_harvest
+
+    args = HarvestArgs(
+        regions=list(regions), since=since, base_url=base_url, from_file=from_file, regions_file=regions_file,
+        rate=rate, timeout=timeout, retries=retries, page_size=page_size, db_url=db_url,
+        retry_wait_initial=retry_wait, retry_wait_max=retry_wait_max,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )  # fmt: skip
+    try:
+        report = run_harvest(args)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+        return
+    click.echo(report.summary())
+    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+
+
+@main.command("fake-api")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="NDJSON of v2 study records (.gz accepted).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--faults", default=None, metavar="SPEC", help="Fault switches, e.g. '429:2,503,drop,slow'.")
+@click.option("--slow-seconds", type=float, default=5.0, show_default=True, help="Delay of the 'slow' fault.")
+@click.option("--data-timestamp", default=None, help="Fixed /version dataTimestamp (default: corpus mtime).")
+def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_seconds: float,
+             data_timestamp: str | None) -> None:  # fmt: skip
+    """Serve a local fake of the ClinicalTrials.gov API v2 over a corpus file."""
+    from trials.fakeapi.server import FakeApiServer
+
+    try:
+        server = FakeApiServer(corpus, host=host, port=port, faults=faults, slow_seconds=slow_seconds,
+                               data_timestamp=data_timestamp)  # fmt: skip
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+        return
+    click.echo(f"fake ClinicalTrials.gov API on {server.base_url} ({len(server.api.corpus.studies)} studies)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+@main.command()
+@click.option("--studies", type=click.IntRange(1), required=True, help="How many records to write.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="NDJSON (.gz) to write.")
+def synth(studies: int, seed: int, out: Path) -> None:
+    """Write a synthetic corpus of v2 records (marked synthetic) with realistic shapes."""
+    from trials.synth import write_corpus
+
+    n = write_corpus(out, studies=studies, seed=seed)
+    click.echo(f"wrote {n} synthetic studies to {out}", err=True)
+
+
+@main.command("db-upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Create or migrate the database schema."""
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    upgrade(make_engine(db_url))
+    click.echo("database schema is up to date", err=True)

@@ -1,0 +1,248 @@
+"""A harvest run: plan queries, fetch every page, de-duplicate, write page by page, record the run.
+
+Split as fetch (``trials.api``) / classify (``trials.records``) / save (``db.store``); this module
+only sequences them and keeps the books. Outcomes: ``success``; ``warning`` (the run finished but a
+query's count differs from ``totalCount`` or records went to quarantine); ``failed`` (the run
+stopped; pages written before stay, nothing half-written); ``interrupted`` (Ctrl-C or killed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from db.store import Accepted, PageCounts, Rejected, Store
+from trials.api import CtgovClient, StudyQuery, combine_advanced, since_filter
+from trials.errors import TrialsError
+from trials.model import StudiesPage
+from trials.pipeline import prefetch
+from trials.progress import HarvestProgress, NoProgress
+from trials.records import classify
+from trials.regions import Region
+from trials.sources import iter_file_records
+
+FILE_BATCH = 1000
+
+
+@dataclass
+class QueryResult:
+    label: str
+    total_count: int | None
+    received: int
+    pages: int
+
+    @property
+    def mismatch(self) -> bool:
+        return self.total_count is not None and self.total_count != self.received
+
+
+@dataclass
+class HarvestReport:
+    run_id: int
+    outcome: str = "running"
+    error: str | None = None
+    data_timestamp: str | None = None
+    pages: int = 0
+    requests: int = 0
+    studies_seen: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    elapsed_s: float = 0.0
+    queries: list[QueryResult] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+
+    def add(self, counts: PageCounts) -> None:
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+        self.quarantined += counts.quarantined
+        self.changed_ids.extend(counts.changed_ids)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages,
+            "requests": self.requests,
+            "studies_seen": self.studies_seen,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"harvest run {self.run_id}: {self.outcome.upper()} in {self.elapsed_s:.1f}s",
+            f"  registry data timestamp: {self.data_timestamp or 'unknown'}",
+            f"  requests {self.requests}, pages {self.pages}, studies received {self.studies_seen}"
+            f" ({self.duplicates} already seen in an earlier query of this run)",
+            f"  inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged},"
+            f" quarantined {self.quarantined}",
+        ]
+        for q in self.queries:
+            if q.mismatch:
+                lines.append(f"  ! {q.label}: API announced {q.total_count} studies, received {q.received}")
+        if self.quarantined:
+            lines.append("  ! quarantined records are kept with their reason (see the quarantine table)")
+        if self.error:
+            lines.append(f"  error: {self.error}")
+        return "\n".join(lines)
+
+
+def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[StudyQuery]:
+    """Every region's queries, each restricted to records updated since ``since`` when given."""
+    plan = []
+    for region in regions:
+        for q in region.queries():
+            if since:
+                adv = combine_advanced(q.params.get("filter.advanced"), since_filter(since))
+                q = q.with_params(**{"filter.advanced": adv or ""})
+            plan.append(q)
+    return plan
+
+
+def split_page(raws: Iterable[bytes], seen: set[str]) -> tuple[list[Accepted], list[Rejected], int]:
+    """Classify a page's records, dropping studies already handled earlier in this run."""
+    accepted: list[Accepted] = []
+    rejected: list[Rejected] = []
+    duplicates = 0
+    for raw in raws:
+        item = classify(raw)
+        if isinstance(item, Accepted):
+            if item.study.nct_id in seen:
+                duplicates += 1
+                continue
+            seen.add(item.study.nct_id)
+            accepted.append(item)
+        else:
+            rejected.append(item)
+    return accepted, rejected, duplicates
+
+
+class Harvester:
+    def __init__(self, store: Store, *, progress: HarvestProgress | None = None) -> None:
+        self.store = store
+        self.progress: HarvestProgress = progress or NoProgress()
+
+    def _run(self, report: HarvestReport, body: Iterator[None], started: float) -> HarvestReport:
+        try:
+            for _ in body:
+                pass
+        except KeyboardInterrupt:
+            report.outcome, report.error = "interrupted", "stopped by the user (Ctrl-C)"
+        except TrialsError as exc:
+            report.outcome, report.error = "failed", str(exc)
+        except Exception as exc:
+            report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.progress.close()
+            report.elapsed_s = time.monotonic() - started
+            if report.outcome == "running":
+                mismatch = any(q.mismatch for q in report.queries)
+                report.outcome = "warning" if mismatch or report.quarantined else "success"
+            self.store.finish_run(
+                report.run_id,
+                outcome=report.outcome,
+                error=report.error,
+                data_timestamp=report.data_timestamp,
+                **report.counts(),
+            )
+        return report
+
+    def harvest(
+        self,
+        client: CtgovClient,
+        queries: list[StudyQuery],
+        *,
+        request: dict[str, Any],
+        mode: str = "full",
+        page_size: int = 1000,
+    ) -> HarvestReport:
+        """Run every query against the API and store what comes back."""
+        started = time.monotonic()
+        run_id = self.store.start_run(mode=mode, source=client.base_url, request=request)
+        report = HarvestReport(run_id=run_id)
+
+        def body() -> Iterator[None]:
+            report.data_timestamp = client.version().dataTimestamp
+            seen: set[str] = set()
+            for i, query in enumerate(queries):
+                self.store.add_query(run_id, i, query.label, dict(query.params))
+                self.progress.query_started(i + 1, len(queries), query.label)
+                result = QueryResult(query.label, None, 0, 0)
+                report.queries.append(result)
+                try:
+                    pages = prefetch(self._classified(client.pages(query, page_size=page_size), seen))
+                    for page, accepted, rejected, dups in pages:
+                        if result.pages == 0:
+                            result.total_count = page.totalCount
+                        result.pages += 1
+                        result.received += len(page.studies)
+                        report.pages += 1
+                        report.studies_seen += len(page.studies)
+                        report.duplicates += dups
+                        report.add(self.store.write_page(run_id, accepted, rejected))
+                        report.requests = client.requests_made
+                        self.progress.page_done(result.pages, result.total_count, len(page.studies), result.received)
+                        if report.pages % 10 == 0:
+                            self.store.update_run(run_id, **report.counts())
+                        yield None
+                except TrialsError as exc:
+                    self.store.finish_query(
+                        run_id, i, outcome="failed", note=str(exc), **_query_values(result)
+                    )
+                    raise
+                outcome = "mismatch" if result.mismatch else "ok"
+                note = (
+                    f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
+                )
+                self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
+                self.progress.query_done(query.label, result.received, result.total_count)
+            report.requests = client.requests_made
+
+        return self._run(report, body(), started)
+
+    @staticmethod
+    def _classified(
+        pages: Iterator[StudiesPage], seen: set[str]
+    ) -> Iterator[tuple[StudiesPage, list[Accepted], list[Rejected], int]]:
+        for page in pages:
+            accepted, rejected, dups = split_page((bytes(r) for r in page.studies), seen)
+            yield page, accepted, rejected, dups
+
+    def harvest_file(self, path: Path, *, request: dict[str, Any]) -> HarvestReport:
+        """Store the records in a saved response or NDJSON file, ``FILE_BATCH`` per transaction."""
+        started = time.monotonic()
+        run_id = self.store.start_run(mode="file", source=str(path), request=request)
+        report = HarvestReport(run_id=run_id)
+
+        def body() -> Iterator[None]:
+            seen: set[str] = set()
+            self.progress.query_started(1, 1, str(path))
+            batch: list[bytes] = []
+            records = iter_file_records(path)
+            while True:
+                batch = [r for _, r in zip(range(FILE_BATCH), records, strict=False)]
+                if not batch:
+                    break
+                accepted, rejected, dups = split_page(batch, seen)
+                report.pages += 1
+                report.studies_seen += len(batch)
+                report.duplicates += dups
+                report.add(self.store.write_page(run_id, accepted, rejected))
+                self.progress.page_done(report.pages, None, len(batch), report.studies_seen)
+                yield None
+            self.progress.query_done(str(path), report.studies_seen, None)
+
+        return self._run(report, body(), started)
+
+
+def _query_values(result: QueryResult) -> dict[str, Any]:
+    return {"total_count": result.total_count, "received": result.received, "pages": result.pages}

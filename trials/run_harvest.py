@@ -1,0 +1,75 @@
+"""Wire a harvest together from command-line arguments (kept out of the CLI so tests can call it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.store import Store
+from trials.api import DEFAULT_BASE_URL, CtgovClient
+from trials.errors import ConfigError
+from trials.harvest import Harvester, HarvestReport, plan_queries
+from trials.progress import HarvestProgress, LogProgress, RichProgress
+from trials.regions import load_regions, select_regions
+from trials.retry import RetryPolicy
+
+
+@dataclass
+class HarvestArgs:
+    regions: list[str] = field(default_factory=list)
+    since: str | None = None
+    base_url: str | None = None
+    from_file: Path | None = None
+    regions_file: Path | None = None
+    rate: float = 1.0
+    timeout: float = 60.0
+    retries: int = 6
+    page_size: int = 1000
+    db_url: str | None = None
+    progress: bool = False
+    retry_wait_initial: float = 1.0
+    retry_wait_max: float = 30.0
+
+
+def _check_since(since: str | None) -> None:
+    if since is None:
+        return
+    try:
+        dt.date.fromisoformat(since)
+    except ValueError as exc:
+        raise ConfigError(f"--since: {since!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def run_harvest(args: HarvestArgs) -> HarvestReport:
+    _check_since(args.since)
+    if args.from_file is not None and not args.from_file.exists():
+        raise ConfigError(f"--from-file: {args.from_file} does not exist")
+    regions = select_regions(load_regions(args.regions_file), args.regions)
+    engine = make_engine(args.db_url)
+    upgrade(engine)
+    progress: HarvestProgress = RichProgress() if args.progress else LogProgress()
+    harvester = Harvester(Store(engine), progress=progress)
+    request = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items() if k != "db_url"}
+    try:
+        if args.from_file is not None:
+            return harvester.harvest_file(args.from_file, request=request)
+        policy = RetryPolicy(
+            attempts=max(args.retries, 1),
+            wait_initial_s=args.retry_wait_initial,
+            wait_max_s=args.retry_wait_max,
+        )
+        with CtgovClient(
+            args.base_url or DEFAULT_BASE_URL, rate_per_second=args.rate, timeout_s=args.timeout, retry=policy
+        ) as client:
+            return harvester.harvest(
+                client,
+                plan_queries(regions, args.since),
+                request=request,
+                mode="incremental" if args.since else "full",
+                page_size=args.page_size,
+            )
+    finally:
+        engine.dispose()

@@ -1,0 +1,79 @@
+"""Study records from a file instead of the network (``trials harvest --from-file``).
+
+Accepted: a saved ``GET /studies`` response (``{"studies": [...]}``), a single study record, a JSON
+list of records, or NDJSON (one record per line); each optionally gzip-compressed.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import orjson
+
+from trials.errors import TrialsError
+
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+class _Envelope(msgspec.Struct):
+    studies: list[msgspec.Raw] | None = None
+    protocolSection: msgspec.Raw | None = None  # noqa: N815
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+
+
+def _open(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TrialsError(f"{path}: cannot read: {exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except OSError as exc:
+            raise TrialsError(f"{path}: not a readable gzip file: {exc}") from exc
+    return data
+
+
+def iter_file_records(path: Path) -> Iterator[bytes]:
+    """Yield each record's raw bytes (a malformed NDJSON line too: decoding it quarantines it)."""
+    data = _open(path)
+    stripped = data.lstrip()
+    if not stripped:
+        return
+    first_line, _, rest = stripped.partition(b"\n")
+    if rest.strip() and stripped[:1] == b"{":
+        try:
+            orjson.loads(first_line)
+        except orjson.JSONDecodeError:
+            pass  # a pretty-printed single document
+        else:
+            yield from _ndjson(data)
+            return
+    if stripped[:1] == b"[":
+        try:
+            yield from (bytes(r) for r in _raw_list.decode(stripped))
+        except msgspec.DecodeError as exc:
+            raise TrialsError(f"{path}: not valid JSON: {exc}") from exc
+        return
+    try:
+        env = _envelope.decode(stripped)
+    except msgspec.DecodeError as exc:
+        raise TrialsError(f"{path}: not valid JSON or NDJSON: {exc}") from exc
+    if env.studies is not None:
+        yield from (bytes(r) for r in env.studies)
+    elif env.protocolSection is not None:
+        yield stripped.strip()
+    else:
+        raise TrialsError(f"{path}: JSON has neither 'studies' nor 'protocolSection': not a study record")
+
+
+def _ndjson(data: bytes) -> Iterator[bytes]:
+    for line in data.split(b"\n"):
+        line = line.strip()
+        if line:
+            yield line

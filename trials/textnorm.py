@@ -1,0 +1,19 @@
+"""Text folding shared by matching code: case, accents and German umlaut spellings."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, whitespace collapsed: ``'Köln '`` -> ``'koln'``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def fold_umlauts(text: str) -> str:
+    """Like :func:`fold` but German umlauts become their two-letter spelling: ``'Köln'`` -> ``'koeln'``."""
+    return fold(text.translate(_UMLAUTS))
