@@ -165,11 +165,8 @@ class Store:
             ids = [a.study.nct_id for a in accepted]
             stored: dict[str, str] = {}
             for chunk in _chunks(ids):
-                stored.update(
-                    conn.execute(select(STUDIES.c.nct_id, STUDIES.c.content_hash).where(STUDIES.c.nct_id.in_(chunk)))
-                    .tuples()
-                    .all()
-                )
+                q = select(STUDIES.c.nct_id, STUDIES.c.content_hash).where(STUDIES.c.nct_id.in_(chunk))
+                stored.update((nct_id, digest) for nct_id, digest in conn.execute(q))
             todo = [a for a in accepted if stored.get(a.study.nct_id) != a.hash]
             counts.unchanged = len(accepted) - len(todo)
             existing = [a.study.nct_id for a in todo if a.study.nct_id in stored]

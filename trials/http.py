@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -25,20 +25,28 @@ class RateLimiter:
     The registry publishes no limit but asks crawlers for one request per second.
     """
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
 
     def wait(self) -> None:
         if self._interval <= 0:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             delay = self._next - now
             self._next = max(now, self._next) + self._interval
         if delay > 0:
-            time.sleep(delay)
+            self._sleep(delay)
 
 
 def parse_retry_after(value: str | None) -> float | None:

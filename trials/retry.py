@@ -32,7 +32,7 @@ class RetryPolicy:
     wait_jitter_s: float = 1.0
 
 
-def _backoff_hook(exc: Exception) -> bool | dt.timedelta:
+def backoff_hook(exc: Exception) -> bool | dt.timedelta:
     """Retry transient faults; honour the server's Retry-After when it gives one."""
     if not isinstance(exc, TransientFault):
         return False
@@ -50,4 +50,4 @@ def call_with_retries(policy: RetryPolicy, fn: Callable[[], T]) -> T:
         wait_max=policy.wait_max_s,
         wait_jitter=policy.wait_jitter_s,
     )
-    return caller(_backoff_hook, fn)
+    return caller(backoff_hook, fn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import orjson
@@ -20,7 +21,7 @@ _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 class _Envelope(msgspec.Struct):
     studies: list[msgspec.Raw] | None = None
-    protocolSection: msgspec.Raw | None = None  # noqa: N815
+    protocolSection: dict[str, Any] | None = None  # noqa: N815
 
 
 _envelope = msgspec.json.Decoder(_Envelope)

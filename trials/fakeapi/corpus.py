@@ -24,6 +24,8 @@ class IndexedStudy:
     #: folded "facility city state zip country" per site
     location_texts: list[str]
     fields: dict[str, list[str]]
+    #: the same values folded (case, accents) for text matching
+    folded: dict[str, list[str]]
 
 
 def _get(d: Any, *path: str) -> Any:
@@ -76,7 +78,8 @@ def index_study(record: dict[str, Any], raw: bytes) -> IndexedStudy | None:
         "StudyFirstPostDate": [d] if (d := _date(status.get("studyFirstPostDateStruct"))) else [],
         "StartDate": [d] if (d := _date(status.get("startDateStruct"))) else [],
     }
-    return IndexedStudy(nct, record, raw, points, texts, fields)
+    folded = {k: [fold(v) for v in vs] for k, vs in fields.items()}
+    return IndexedStudy(nct, record, raw, points, texts, fields, folded)
 
 
 class Corpus:

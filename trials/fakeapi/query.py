@@ -85,7 +85,7 @@ def _area_pred(area: str, lo: str | None, hi: str | None, phrase: str | None) ->
 
         return in_range
     target = fold(phrase or "")
-    return lambda s: any(_phrase_in(target, fold(v)) for v in s.fields.get(area, []))
+    return lambda s: any(_phrase_in(target, v) for v in s.folded.get(area, []))
 
 
 def _tokenise(expr: str, areas: set[str]) -> list[_Tok]:
@@ -200,7 +200,7 @@ def build_filter(params: Mapping[str, str], areas: set[str]) -> Predicate:
         preds.append(lambda s: any(_phrase_in(phrase, t) for t in s.location_texts))
     if cond := params.get("query.cond"):
         phrase = fold(cond.strip('"'))
-        preds.append(lambda s: any(_phrase_in(phrase, fold(c)) for c in s.fields["Condition"]))
+        preds.append(lambda s: any(_phrase_in(phrase, c) for c in s.folded["Condition"]))
     if term := params.get("query.term"):
         phrase = fold(term.strip('"'))
         preds.append(lambda s: phrase in fold(s.raw.decode("utf-8", "replace")))

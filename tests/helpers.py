@@ -1,0 +1,49 @@
+"""Small helpers for tests: independent computations that do not reuse the code under test."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from trials.regions import Region
+
+
+def read_ndjson(path: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def write_ndjson(path: Path, records: list[dict[str, Any]]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r) + "\n")
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Spherical law of cosines (a different formula from the fake API's haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    c = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return 6371.0088 * math.acos(max(-1.0, min(1.0, c)))
+
+
+def nct(record: dict[str, Any]) -> str:
+    return str(record["protocolSection"]["identificationModule"]["nctId"])
+
+
+def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]:
+    """NCT IDs of the records with at least one site inside one of the region's circles."""
+    out = set()
+    for r in records:
+        locs = r.get("protocolSection", {}).get("contactsLocationsModule", {}).get("locations", [])
+        for loc in locs:
+            gp = loc.get("geoPoint")
+            if not gp:
+                continue
+            if any(great_circle_km((c.lat, c.lon), (gp["lat"], gp["lon"])) <= c.radius_km for c in region.circles):
+                out.add(nct(r))
+                break
+    return out
