@@ -145,6 +145,9 @@ class HarvestRunRow(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    #: the transient faults met and retried (first 50), e.g. "query ... page 3: HTTP 503"
+    faults: Mapped[list[str] | None] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(16), index=True)  # running|success|warning|failed|interrupted
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(255))

@@ -114,6 +114,7 @@ class Store:
                     unchanged=0,
                     duplicates=0,
                     quarantined=0,
+                    retries=0,
                 )
             )
             key = result.inserted_primary_key

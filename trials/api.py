@@ -81,6 +81,8 @@ class CtgovClient:
         self.http = HttpGetter(base_url, timeout_s=timeout_s, rate_per_second=rate_per_second)
         self.retry = retry or RetryPolicy()
         self.fields = fields
+        #: every transient fault met (and retried or given up on), as "what: fault"
+        self.faults: list[str] = []
 
     @property
     def base_url(self) -> str:
@@ -100,12 +102,19 @@ class CtgovClient:
         self.close()
 
     def _get(self, path: str, params: Mapping[str, str], what: str) -> bytes:
+        def attempt() -> bytes:
+            try:
+                return self.http.get(path, params)
+            except TransientFault as exc:
+                self.faults.append(f"{what}: {exc}")
+                raise
+
         try:
-            return call_with_retries(self.retry, lambda: self.http.get(path, params))
+            return call_with_retries(self.retry, attempt)
         except TransientFault as exc:
             raise ApiUnavailable(
                 f"{what} failed after {self.retry.attempts} attempts or {self.retry.total_timeout_s:g}s "
-                f"({exc}); the data stored before this run is unchanged. Try again later."
+                f"({exc}); the stored data is unchanged. Try again later."
             ) from exc
 
     def page_params(self, query: StudyQuery, *, page_size: int, token: str | None) -> dict[str, str]:
@@ -122,19 +131,24 @@ class CtgovClient:
         params = self.page_params(query, page_size=page_size, token=token)
 
         def attempt() -> StudiesPage:
-            body = self.http.get("/studies", params)
             try:
-                return decode_page(body)
-            except msgspec.DecodeError as exc:
-                # A cut-off or garbled body: the server or the network failed, not the query.
-                raise TransientFault(f"unreadable JSON ({len(body)} bytes): {exc}") from exc
+                body = self.http.get("/studies", params)
+                try:
+                    return decode_page(body)
+                except msgspec.DecodeError as exc:
+                    # A cut-off or garbled body: the server or the network failed, not the query.
+                    raise TransientFault(f"unreadable JSON ({len(body)} bytes): {exc}") from exc
+            except TransientFault as exc:
+                self.faults.append(f"{query.label} page {page_no}: {exc}")
+                raise
 
         try:
             return call_with_retries(self.retry, attempt)
         except TransientFault as exc:
             raise ApiUnavailable(
                 f"query {query.describe()} page {page_no} failed after {self.retry.attempts} attempts "
-                f"({exc}); the data stored before this run is unchanged. Try again later."
+                f"({exc}); pages stored before it are kept whole and earlier data is unchanged. "
+                "Run the harvest again later to complete it."
             ) from exc
         except ApiError as exc:
             raise type(exc)(f"query {query.label!r} page {page_no}: {exc}") from exc

@@ -53,6 +53,7 @@ class HarvestReport:
     unchanged: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    faults: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     queries: list[QueryResult] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
@@ -74,6 +75,8 @@ class HarvestReport:
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
+            "retries": len(self.faults),
+            "faults": self.faults[:50],
         }
 
     def summary(self) -> str:
@@ -85,6 +88,8 @@ class HarvestReport:
             f"  inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged},"
             f" quarantined {self.quarantined}",
         ]
+        if self.faults:
+            lines.append(f"  {len(self.faults)} transient faults retried, first: {self.faults[0]}")
         for q in self.queries:
             if q.mismatch:
                 lines.append(f"  ! {q.label}: API announced {q.total_count} studies, received {q.received}")
@@ -190,11 +195,13 @@ class Harvester:
                         report.duplicates += dups
                         report.add(self.store.write_page(run_id, accepted, rejected))
                         report.requests = client.requests_made
+                        report.faults = client.faults
                         self.progress.page_done(result.pages, result.total_count, len(page.studies), result.received)
                         if report.pages % 10 == 0:
                             self.store.update_run(run_id, **report.counts())
                         yield None
                 except TrialsError as exc:
+                    report.requests, report.faults = client.requests_made, client.faults
                     self.store.finish_query(
                         run_id, i, outcome="failed", note=str(exc), **_query_values(result)
                     )
@@ -205,7 +212,7 @@ class Harvester:
                 )
                 self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
                 self.progress.query_done(query.label, result.received, result.total_count)
-            report.requests = client.requests_made
+            report.requests, report.faults = client.requests_made, client.faults
 
         return self._run(report, body(), started)
 

@@ -102,8 +102,7 @@ class FakeApi:
                 if cursor.parent:
                     self._cursors.pop(cursor.parent, None)
             else:
-                if self.corpus.reload_if_changed():
-                    self._projection_cache.clear()
+                self._refresh()
                 pred = build_filter(params, self._areas)
                 matches = [s for s in self.corpus.studies if pred(s)]
                 cursor = _Cursor(search_params, matches, 0, self.corpus.generation)
@@ -126,13 +125,20 @@ class FakeApi:
         parts.append(b"}")
         return b"".join(parts)
 
+    def _refresh(self) -> None:
+        """Pick up an edited corpus file; cached projections of the old records are dropped."""
+        if self.corpus.reload_if_changed():
+            self._projection_cache.clear()
+
     def one(self, nct_id: str, params: dict[str, str]) -> bytes | None:
-        self.corpus.reload_if_changed()
+        with self._lock:
+            self._refresh()
         study = self.corpus.by_id.get(nct_id.upper())
         return self._render(study, self._fields(params)) if study else None
 
     def version(self) -> bytes:
-        self.corpus.reload_if_changed()
+        with self._lock:
+            self._refresh()
         return orjson.dumps({"apiVersion": API_VERSION, "dataTimestamp": self.corpus.data_timestamp})
 
 

@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("unchanged", sa.Integer(), nullable=False),
         sa.Column("duplicates", sa.Integer(), nullable=False),
         sa.Column("quarantined", sa.Integer(), nullable=False),
+        sa.Column("retries", sa.Integer(), nullable=False),
+        sa.Column("faults", sa.JSON(), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("host", sa.String(length=255), nullable=True),
