@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,6 +27,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model, typed as such (for bulk statements)."""
+    t = model.__table__
+    assert isinstance(t, Table)
+    return t
 
 
 class StudyRow(Base):
@@ -185,14 +193,14 @@ Index("ix_sites_city", SiteRow.city)
 
 #: Tables holding the harvested content (everything a digest covers), in dependency order.
 CONTENT_TABLES = (
-    StudyRow.__table__,
-    SiteRow.__table__,
-    PhaseRow.__table__,
-    ConditionRow.__table__,
-    MeshTermRow.__table__,
-    BrowseLeafRow.__table__,
-    BrowseBranchRow.__table__,
-    CollaboratorRow.__table__,
-    RawRecordRow.__table__,
+    table(StudyRow),
+    table(SiteRow),
+    table(PhaseRow),
+    table(ConditionRow),
+    table(MeshTermRow),
+    table(BrowseLeafRow),
+    table(BrowseBranchRow),
+    table(CollaboratorRow),
+    table(RawRecordRow),
 )
 CHILD_TABLES = CONTENT_TABLES[1:]

@@ -26,15 +26,16 @@ from db.models import (
     QuarantineRow,
     RawRecordRow,
     StudyRow,
+    table,
 )
 from db.upsert import insert_ignore, upsert
 from trials.normalise import NormalisedStudy
 
-RUNS = HarvestRunRow.__table__
-QUERIES = HarvestQueryRow.__table__
-STUDIES = StudyRow.__table__
-RAW = RawRecordRow.__table__
-QUARANTINE = QuarantineRow.__table__
+RUNS = table(HarvestRunRow)
+QUERIES = table(HarvestQueryRow)
+STUDIES = table(StudyRow)
+RAW = table(RawRecordRow)
+QUARANTINE = table(QuarantineRow)
 _CHILD_ROWS = {
     "sites": "sites",
     "study_phases": "phases",
@@ -176,21 +177,26 @@ class Store:
             counts.changed_ids = [a.study.nct_id for a in todo]
             if todo:
                 study_rows = [
-                    {**a.study.study, "content_hash": a.hash, "first_run_id": run_id, "last_changed_run_id": run_id}
+                    {
+                        **a.study.study,
+                        "content_hash": a.hash,
+                        "first_run_id": run_id,
+                        "last_changed_run_id": run_id,
+                    }
                     for a in todo
                 ]
                 upsert(conn, STUDIES, study_rows, keep=("first_run_id",))
                 for chunk in _chunks(existing):
-                    for table in CHILD_TABLES:
-                        if table is not RAW:
-                            conn.execute(delete(table).where(table.c.nct_id.in_(chunk)))
-                for table in CHILD_TABLES:
-                    if table is RAW:
+                    for tbl in CHILD_TABLES:
+                        if tbl is not RAW:
+                            conn.execute(delete(tbl).where(tbl.c.nct_id.in_(chunk)))
+                for tbl in CHILD_TABLES:
+                    if tbl is RAW:
                         continue
-                    attr = _CHILD_ROWS[table.name]
+                    attr = _CHILD_ROWS[tbl.name]
                     rows = [row for a in todo for row in getattr(a.study, attr)]
                     if rows:
-                        conn.execute(table.insert(), rows)
+                        conn.execute(tbl.insert(), rows)
                 raw_rows = [
                     {
                         "nct_id": a.study.nct_id,
@@ -233,10 +239,10 @@ class Store:
         """A SHA-256 over every content row (run bookkeeping excluded), equal across SQLite and PostgreSQL."""
         h = hashlib.sha256()
         with self.engine.connect() as conn:
-            for table in CONTENT_TABLES:
-                cols = [c for c in table.columns if c.name not in _BOOKKEEPING]
-                order = [c for c in table.primary_key.columns]
-                h.update(f"[{table.name}]".encode())
+            for tbl in CONTENT_TABLES:
+                cols = [c for c in tbl.columns if c.name not in _BOOKKEEPING]
+                order = list(tbl.primary_key.columns)
+                h.update(f"[{tbl.name}]".encode())
                 for row in conn.execute(select(*cols).order_by(*order)):
                     h.update(repr(tuple(_canonical(v) for v in row)).encode())
                     h.update(b"\n")

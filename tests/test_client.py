@@ -120,10 +120,8 @@ def test_a_fault_that_outlasts_the_retries_names_query_and_page() -> None:
 
 @respx.mock
 def test_400_shows_the_api_plain_text_message_and_is_not_retried() -> None:
-    route = respx.get(f"{BASE}/studies").mock(
-        return_value=httpx.Response(400, text="Unknown parameter: filter.phase")
-    )
-    with client() as c, pytest.raises(ApiBadRequest, match="Unknown parameter: filter.phase"):
+    route = respx.get(f"{BASE}/studies").mock(return_value=httpx.Response(400, text="Unknown parameter: filter.phase"))
+    with client() as c, pytest.raises(ApiBadRequest, match=r"Unknown parameter: filter\.phase"):
         list(c.pages(QUERY))
     assert route.call_count == 1
 

@@ -102,16 +102,17 @@ def test_locn_ids_status_and_advanced_filters(real_corpus: Path, fake_api: Start
 
     germany = {nct(r) for r in records if any(loc.get("country") == "Germany" for loc in locs(r))}
     recent = {nct(r) for r in records if updated(r) >= "2024-01-01"}
-    both = ids(all_pages(server, **{
-        "filter.advanced": "AREA[LocationCountry]Germany AND AREA[LastUpdatePostDate]RANGE[2024-01-01,MAX]"}))  # fmt: skip
+    country, since = "AREA[LocationCountry]Germany", "AREA[LastUpdatePostDate]RANGE[2024-01-01,MAX]"
+    both = ids(all_pages(server, **{"filter.advanced": f"{country} AND {since}"}))
     assert set(both) == germany & recent and both
-    either = ids(all_pages(server, **{
-        "filter.advanced": "(AREA[LocationCountry]Germany OR AREA[LastUpdatePostDate]RANGE[2024-01-01,MAX])"}))  # fmt: skip
+    either = ids(all_pages(server, **{"filter.advanced": f"({country} OR {since})"}))
     assert set(either) == germany | recent
 
     some = sorted(germany)[:3]
     assert set(ids(all_pages(server, **{"filter.ids": ",".join(some)}))) == set(some)
-    recruiting = {nct(r) for r in records if r["protocolSection"].get("statusModule", {}).get("overallStatus") == "RECRUITING"}
+    recruiting = {
+        nct(r) for r in records if r["protocolSection"].get("statusModule", {}).get("overallStatus") == "RECRUITING"
+    }
     assert set(ids(all_pages(server, **{"filter.overallStatus": "RECRUITING"}))) == recruiting
 
 

@@ -87,7 +87,10 @@ def test_incremental_harvest_updates_exactly_the_edited_records(store: Store, re
     for r in records:
         if nct(r) in edited:
             r["protocolSection"]["statusModule"]["overallStatus"] = "TERMINATED"
-            r["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2099-01-02", "type": "ACTUAL"}
+            r["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {
+                "date": "2099-01-02",
+                "type": "ACTUAL",
+            }
     write_ndjson(corpus, records)
 
     inc = harvest(store, server, ["ruhr"], since="2099-01-01")

@@ -18,13 +18,6 @@ def _record_files(ctgov: Path) -> list[Path]:
     return [api / "corpus_v2_studies.ndjson.gz", *files]
 
 
-def _load(path: Path) -> object:
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return json.loads(data) if path.suffix != ".gz" or "ndjson" not in path.name else None
-
-
 def test_every_real_record_decodes_and_normalises(ctgov_dir: Path) -> None:
     total = 0
     rejected: list[tuple[str, str]] = []
@@ -48,7 +41,8 @@ def test_every_real_record_decodes_and_normalises(ctgov_dir: Path) -> None:
 def test_real_corpus_counts_match_an_independent_reading(real_corpus: Path, store: Store) -> None:
     report = Harvester(store).harvest_file(real_corpus, request={})
     assert report.outcome == "success"
-    records = [json.loads(line) for line in gzip.open(real_corpus, "rt", encoding="utf-8")]
+    with gzip.open(real_corpus, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
     ids = {r["protocolSection"]["identificationModule"]["nctId"] for r in records}
     counts = store.table_counts()
     assert counts["studies"] == len(ids) == report.inserted
@@ -61,7 +55,8 @@ def test_real_corpus_counts_match_an_independent_reading(real_corpus: Path, stor
 
 
 def test_a_malformed_line_is_quarantined_and_the_rest_stored(real_corpus: Path, store: Store, tmp_path: Path) -> None:
-    lines = gzip.open(real_corpus, "rb").read().splitlines()[:20]
+    with gzip.open(real_corpus, "rb") as fh:
+        lines = fh.read().splitlines()[:20]
     bad = lines[5][: len(lines[5]) // 2]  # a cut-off line
     wrong_type = json.dumps({"protocolSection": {"identificationModule": {"nctId": "NCT09999999"},
                                                  "designModule": {"phases": 3}}}).encode()  # fmt: skip

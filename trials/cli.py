@@ -15,7 +15,12 @@ import click
 from trials.errors import TrialsError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-OUTCOME_EXIT = {"success": EXIT_OK, "warning": EXIT_WARNING, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}
+OUTCOME_EXIT = {
+    "success": EXIT_OK,
+    "warning": EXIT_WARNING,
+    "failed": EXIT_FAILED,
+    "interrupted": EXIT_INTERRUPTED,
+}
 
 db_option = click.option(
     "--db", "db_url", default=None, metavar="URL",
@@ -42,11 +47,18 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--region", "regions", multiple=True, metavar="NAME", help="Region to harvest (repeatable; default: all).")
+@click.option(
+    "--region", "regions", multiple=True, metavar="NAME", help="Region to harvest (repeatable; default: all)."
+)
 @click.option("--since", metavar="DATE", help="Only records updated on or after DATE (YYYY-MM-DD): incremental.")
 @click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2).")
-@click.option("--from-file", "from_file", type=click.Path(path_type=Path), default=None,
-              help="Load a saved API response or NDJSON of study records instead of the network.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Load a saved API response or NDJSON of study records instead of the network.",
+)
 @click.option("--regions-file", type=click.Path(path_type=Path), default=None, help="Region definitions (TOML).")
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
@@ -90,8 +102,12 @@ def harvest(
 
 
 @main.command("fake-api")
-@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="NDJSON of v2 study records (.gz accepted).")
+@click.option(
+    "--corpus",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="NDJSON of v2 study records (.gz accepted).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8765, show_default=True)
 @click.option("--faults", default=None, metavar="SPEC", help="Fault switches, e.g. '429:2,503,drop,slow'.")
@@ -108,7 +124,10 @@ def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_second
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
         return
-    click.echo(f"fake ClinicalTrials.gov API on {server.base_url} ({len(server.api.corpus.studies)} studies)", err=True)
+    click.echo(
+        f"fake ClinicalTrials.gov API on {server.base_url} ({len(server.api.corpus.studies)} studies)",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

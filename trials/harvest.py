@@ -104,11 +104,12 @@ def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[St
     """Every region's queries, each restricted to records updated since ``since`` when given."""
     plan = []
     for region in regions:
-        for q in region.queries():
+        for query in region.queries():
             if since:
-                adv = combine_advanced(q.params.get("filter.advanced"), since_filter(since))
-                q = q.with_params(**{"filter.advanced": adv or ""})
-            plan.append(q)
+                adv = combine_advanced(query.params.get("filter.advanced"), since_filter(since))
+                plan.append(query.with_params(**{"filter.advanced": adv or ""}))
+            else:
+                plan.append(query)
     return plan
 
 
@@ -202,14 +203,10 @@ class Harvester:
                         yield None
                 except TrialsError as exc:
                     report.requests, report.faults = client.requests_made, client.faults
-                    self.store.finish_query(
-                        run_id, i, outcome="failed", note=str(exc), **_query_values(result)
-                    )
+                    self.store.finish_query(run_id, i, outcome="failed", note=str(exc), **_query_values(result))
                     raise
                 outcome = "mismatch" if result.mismatch else "ok"
-                note = (
-                    f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
-                )
+                note = f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
                 self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
                 self.progress.query_done(query.label, result.received, result.total_count)
             report.requests, report.faults = client.requests_made, client.faults

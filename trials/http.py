@@ -93,7 +93,9 @@ class HttpGetter:
         text = body.decode("utf-8", "replace").strip()
         if status in RETRYABLE_STATUS:
             raise TransientFault(
-                f"HTTP {status}", status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+                f"HTTP {status}",
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status == 400:
             raise ApiBadRequest(f"the API rejected the request (HTTP 400): {text or '(no message)'}")

@@ -143,13 +143,13 @@ class StudiesPage(msgspec.Struct):
     """One page of ``GET /studies``; each study stays raw so we can hash and keep its exact bytes."""
 
     studies: list[msgspec.Raw] = []
-    nextPageToken: str | None = None  # noqa: N815 - the API's name
-    totalCount: int | None = None  # noqa: N815
+    nextPageToken: str | None = None
+    totalCount: int | None = None
 
 
 class VersionInfo(msgspec.Struct):
-    apiVersion: str | None = None  # noqa: N815
-    dataTimestamp: str | None = None  # noqa: N815
+    apiVersion: str | None = None
+    dataTimestamp: str | None = None
 
 
 _study_decoder = msgspec.json.Decoder(Study)

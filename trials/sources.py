@@ -21,7 +21,7 @@ _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 class _Envelope(msgspec.Struct):
     studies: list[msgspec.Raw] | None = None
-    protocolSection: dict[str, Any] | None = None  # noqa: N815
+    protocolSection: dict[str, Any] | None = None
 
 
 _envelope = msgspec.json.Decoder(_Envelope)
@@ -74,7 +74,7 @@ def iter_file_records(path: Path) -> Iterator[bytes]:
 
 
 def _ndjson(data: bytes) -> Iterator[bytes]:
-    for line in data.split(b"\n"):
-        line = line.strip()
+    for raw_line in data.split(b"\n"):
+        line = raw_line.strip()
         if line:
             yield line

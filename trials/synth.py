@@ -132,7 +132,11 @@ def make_study(i: int, rng: random.Random, profile: dict[str, Any], tables: dict
     locations = []
     for _ in range(n_sites):
         spellings, country, state, lat, lon, _w, facilities = rng.choices(_PLACES, place_weights)[0]
-        loc: dict[str, Any] = {"facility": rng.choice(facilities), "city": rng.choice(spellings), "country": country}
+        loc: dict[str, Any] = {
+            "facility": rng.choice(facilities),
+            "city": rng.choice(spellings),
+            "country": country,
+        }
         if state:
             loc["state"] = state
         if rng.random() < 0.05:
@@ -143,7 +147,10 @@ def make_study(i: int, rng: random.Random, profile: dict[str, Any], tables: dict
         if r < 0.93:
             loc["geoPoint"] = {"lat": lat, "lon": lon}
         elif r < 0.95 and country == "Germany":
-            loc["geoPoint"] = {"lat": 51.6, "lon": 13.3}  # a same-named village far away, as real records have
+            loc["geoPoint"] = {
+                "lat": 51.6,
+                "lon": 13.3,
+            }  # a same-named village far away, as real records have
         locations.append(loc)
     bundle = rng.choice(profile["condition_bundles"])
     start = _date(rng, year, rng.random() < 0.4)
@@ -168,8 +175,10 @@ def make_study(i: int, rng: random.Random, profile: dict[str, Any], tables: dict
                 "leadSponsor": {"name": rng.choice(sponsor_names), "class": sponsor_class},
             },
             "conditionsModule": {"conditions": bundle["conditions"]},
-            "designModule": {"studyType": study_type or "INTERVENTIONAL",
-                             "enrollmentInfo": {"count": enrollment, "type": "ESTIMATED"}},
+            "designModule": {
+                "studyType": study_type or "INTERVENTIONAL",
+                "enrollmentInfo": {"count": enrollment, "type": "ESTIMATED"},
+            },
             "contactsLocationsModule": {"locations": locations},
         },
         "derivedSection": {
@@ -208,7 +217,7 @@ def write_corpus(out: Path, *, studies: int, seed: int) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     opener = gzip.open if out.suffix == ".gz" else open
     n = 0
-    with opener(out, "wb") as fh:  # type: ignore[operator]
+    with opener(out, "wb") as fh:
         for rec in generate(studies, seed):
             fh.write(orjson.dumps(rec) + b"\n")
             n += 1

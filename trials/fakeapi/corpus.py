@@ -67,8 +67,8 @@ def index_study(record: dict[str, Any], raw: bytes) -> IndexedStudy | None:
         "NCTId": [nct],
         "LocationCity": cities,
         "LocationCountry": countries,
-        "LocationFacility": [loc.get("facility") for loc in locs if isinstance(loc, dict) and loc.get("facility")],
-        "OverallStatus": [status.get("overallStatus")] if status.get("overallStatus") else [],
+        "LocationFacility": [str(loc["facility"]) for loc in locs if isinstance(loc, dict) and loc.get("facility")],
+        "OverallStatus": [str(status["overallStatus"])] if status.get("overallStatus") else [],
         "Phase": list(design.get("phases") or []),
         "StudyType": [design["studyType"]] if design.get("studyType") else [],
         "LeadSponsorClass": [lead["class"]] if lead.get("class") else [],
@@ -109,8 +109,8 @@ class Corpus:
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         studies = []
-        for line in data.split(b"\n"):
-            line = line.strip()
+        for raw_line in data.split(b"\n"):
+            line = raw_line.strip()
             if not line:
                 continue
             record = orjson.loads(line)

@@ -95,7 +95,7 @@ def _tokenise(expr: str, areas: set[str]) -> list[_Tok]:
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         if not m or m.end() == pos:
-            raise QueryError(f"filter.advanced: cannot parse at position {pos}: {expr[pos:pos + 30]!r}")
+            raise QueryError(f"filter.advanced: cannot parse at position {pos}: {expr[pos : pos + 30]!r}")
         pos = m.end()
         if m.group("lp"):
             toks.append(_Tok("("))
@@ -112,6 +112,14 @@ def _tokenise(expr: str, areas: set[str]) -> list[_Tok]:
         while pos < len(expr) and expr[pos].isspace():
             pos += 1
     return toks
+
+
+def _any_of(a: Predicate, b: Predicate) -> Predicate:
+    return lambda s: a(s) or b(s)
+
+
+def _all_of(a: Predicate, b: Predicate) -> Predicate:
+    return lambda s: a(s) and b(s)
 
 
 def parse_advanced(expr: str, areas: set[str]) -> Predicate:
@@ -132,7 +140,7 @@ def parse_advanced(expr: str, areas: set[str]) -> Predicate:
         while peek() == "OR":
             take()
             right = parse_and()
-            left = (lambda a, b: lambda s: a(s) or b(s))(left, right)
+            left = _any_of(left, right)
         return left
 
     def parse_and() -> Predicate:
@@ -141,7 +149,7 @@ def parse_advanced(expr: str, areas: set[str]) -> Predicate:
             if peek() == "AND":
                 take()
             right = parse_not()
-            left = (lambda a, b: lambda s: a(s) and b(s))(left, right)
+            left = _all_of(left, right)
         return left
 
     def parse_not() -> Predicate:

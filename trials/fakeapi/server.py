@@ -109,7 +109,7 @@ class FakeApi:
         chunk = cursor.matches[cursor.offset : cursor.offset + size]
         end = cursor.offset + len(chunk)
         more = end < len(cursor.matches) or (self.faults.empty_last_page and len(chunk) > 0)
-        parts = [b'{']
+        parts = [b"{"]
         if first and params.get("countTotal", "").lower() == "true":
             parts.append(b'"totalCount":%d,' % len(cursor.matches))
         parts.append(b'"studies":[')
@@ -118,9 +118,7 @@ class FakeApi:
         if more:
             new_token = secrets.token_urlsafe(12)
             with self._lock:
-                self._cursors[new_token] = _Cursor(
-                    search_params, cursor.matches, end, cursor.generation, parent=token
-                )
+                self._cursors[new_token] = _Cursor(search_params, cursor.matches, end, cursor.generation, parent=token)
             parts.append(b',"nextPageToken":"%s"' % new_token.encode())
         parts.append(b"}")
         return b"".join(parts)
@@ -147,10 +145,16 @@ def make_handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "ctgov-fake/1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("%s " + format, self.address_string(), *args)
 
-        def _send(self, status: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None) -> None:  # noqa: E501
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            ctype: str = "application/json",
+            headers: dict[str, str] | None = None,
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -162,7 +166,7 @@ def make_handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
         def _text(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             self._send(status, message.encode(), "text/plain; charset=utf-8", headers)
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             path = url.path.rstrip("/")
