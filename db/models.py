@@ -2,6 +2,8 @@
 record (compressed) for re-normalisation, harvest runs with their per-query counts, and a quarantine.
 
 Change a table only together with a new Alembic migration in ``db/migrations/versions``.
+Content tables carry no secondary indexes on purpose: rankings run on a polars frame built from
+them, and every index would slow the harvest's bulk writes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -42,9 +43,9 @@ class StudyRow(Base):
     brief_title: Mapped[str | None] = mapped_column(Text)
     official_title: Mapped[str | None] = mapped_column(Text)
     acronym: Mapped[str | None] = mapped_column(Text)
-    overall_status: Mapped[str | None] = mapped_column(String(40), index=True)
+    overall_status: Mapped[str | None] = mapped_column(String(40))
     study_type: Mapped[str | None] = mapped_column(String(40))
-    start_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
     start_date_precision: Mapped[str | None] = mapped_column(String(8))
     primary_completion_date: Mapped[dt.date | None] = mapped_column(Date)
     completion_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -61,12 +62,18 @@ class StudyRow(Base):
     last_changed_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+#: SQLite: store child rows in their primary-key B-tree (WITHOUT ROWID), one tree instead of two;
+#: halves the work of bulk inserts. Other databases ignore it.
+CLUSTERED = {"sqlite_with_rowid": False}
+
+
 def _child_fk() -> Mapped[str]:
     return mapped_column(String(16), ForeignKey("studies.nct_id", ondelete="CASCADE"), primary_key=True)
 
 
 class SiteRow(Base):
     __tablename__ = "sites"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
     facility: Mapped[str | None] = mapped_column(Text)
@@ -74,19 +81,21 @@ class SiteRow(Base):
     city: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str | None] = mapped_column(Text)
     zip: Mapped[str | None] = mapped_column(String(40))
-    country: Mapped[str | None] = mapped_column(Text, index=True)
+    country: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
 
 
 class PhaseRow(Base):
     __tablename__ = "study_phases"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     phase: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class ConditionRow(Base):
     __tablename__ = "conditions"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
     condition: Mapped[str] = mapped_column(Text)
@@ -96,6 +105,7 @@ class MeshTermRow(Base):
     """``kind`` is ``mesh`` (the study's own MeSH terms) or ``ancestor`` (their tree ancestors)."""
 
     __tablename__ = "mesh_terms"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     mesh_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -104,6 +114,7 @@ class MeshTermRow(Base):
 
 class BrowseLeafRow(Base):
     __tablename__ = "browse_leaves"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     leaf_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
@@ -112,6 +123,7 @@ class BrowseLeafRow(Base):
 
 class BrowseBranchRow(Base):
     __tablename__ = "browse_branches"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     abbrev: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
@@ -119,6 +131,7 @@ class BrowseBranchRow(Base):
 
 class CollaboratorRow(Base):
     __tablename__ = "collaborators"
+    __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
@@ -188,8 +201,6 @@ class QuarantineRow(Base):
     run_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
-
-Index("ix_sites_city", SiteRow.city)
 
 #: Tables holding the harvested content (everything a digest covers), in dependency order.
 CONTENT_TABLES = (

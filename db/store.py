@@ -28,7 +28,7 @@ from db.models import (
     StudyRow,
     table,
 )
-from db.upsert import insert_ignore, upsert
+from db.upsert import bulk_insert, insert_ignore, upsert
 from trials.normalise import NormalisedStudy
 
 RUNS = table(HarvestRunRow)
@@ -53,17 +53,26 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def compress(raw: bytes) -> bytes:
+    """zlib level 1: raw records are kept for re-normalisation, not archived; speed matters more."""
+    return zlib.compress(raw, 1)
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 @dataclass
 class Accepted:
-    """A record that normalised: its rows and its exact bytes."""
+    """A record that normalised: its rows, its exact bytes and their zlib form (for raw_records)."""
 
     study: NormalisedStudy
     raw: bytes
     hash: str
+    compressed: bytes = b""
+
+    def body(self) -> bytes:
+        return self.compressed or compress(self.raw)
 
 
 @dataclass
@@ -196,12 +205,12 @@ class Store:
                     attr = _CHILD_ROWS[tbl.name]
                     rows = [row for a in todo for row in getattr(a.study, attr)]
                     if rows:
-                        conn.execute(tbl.insert(), rows)
+                        bulk_insert(conn, tbl, rows)
                 raw_rows = [
                     {
                         "nct_id": a.study.nct_id,
                         "content_hash": a.hash,
-                        "body": zlib.compress(a.raw, 6),
+                        "body": a.body(),
                         "fetched_at": fetched,
                         "run_id": run_id,
                     }
@@ -217,7 +226,7 @@ class Store:
                             "content_hash": r.hash,
                             "nct_id": r.nct_id,
                             "reason": r.reason,
-                            "body": zlib.compress(r.raw, 6),
+                            "body": compress(r.raw),
                             "run_id": run_id,
                             "created_at": fetched,
                         }

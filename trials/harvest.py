@@ -8,6 +8,7 @@ stopped; pages written before stay, nothing half-written); ``interrupted`` (Ctrl
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from db.store import Accepted, PageCounts, Rejected, Store
 from trials.api import CtgovClient, StudyQuery, combine_advanced, since_filter
 from trials.errors import TrialsError
 from trials.model import StudiesPage
-from trials.pipeline import prefetch
+from trials.pipeline import map_ahead
 from trials.progress import HarvestProgress, NoProgress
 from trials.records import classify
 from trials.regions import Region
 from trials.sources import iter_file_records
 
 FILE_BATCH = 1000
+#: A first page at least this full suggests enough work to pay for a decoder process.
+PARALLEL_MIN_STUDIES = 500
 
 
 @dataclass
@@ -113,13 +116,22 @@ def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[St
     return plan
 
 
-def split_page(raws: Iterable[bytes], seen: set[str]) -> tuple[list[Accepted], list[Rejected], int]:
-    """Classify a page's records, dropping studies already handled earlier in this run."""
+def classify_page(page: StudiesPage) -> tuple[StudiesPage, list[Accepted | Rejected]]:
+    """Decode and normalise every record of a page (runs in a worker process)."""
+    items = [classify(bytes(r)) for r in page.studies]
+    return StudiesPage(studies=[], nextPageToken=page.nextPageToken, totalCount=page.totalCount), items
+
+
+def classify_batch(raws: list[bytes]) -> list[Accepted | Rejected]:
+    return [classify(raw) for raw in raws]
+
+
+def split_page(items: Iterable[Accepted | Rejected], seen: set[str]) -> tuple[list[Accepted], list[Rejected], int]:
+    """Sort classified records, dropping studies already handled earlier in this run."""
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
     duplicates = 0
-    for raw in raws:
-        item = classify(raw)
+    for item in items:
         if isinstance(item, Accepted):
             if item.study.nct_id in seen:
                 duplicates += 1
@@ -132,9 +144,12 @@ def split_page(raws: Iterable[bytes], seen: set[str]) -> tuple[list[Accepted], l
 
 
 class Harvester:
-    def __init__(self, store: Store, *, progress: HarvestProgress | None = None) -> None:
+    def __init__(self, store: Store, *, progress: HarvestProgress | None = None,
+                 parallel: bool | None = None) -> None:  # fmt: skip
+        """``parallel``: decode in a worker process (default: when the machine has 2+ cores)."""
         self.store = store
         self.progress: HarvestProgress = progress or NoProgress()
+        self.parallel = parallel
 
     def _run(self, report: HarvestReport, body: Iterator[None], started: float) -> HarvestReport:
         try:
@@ -185,19 +200,26 @@ class Harvester:
                 result = QueryResult(query.label, None, 0, 0)
                 report.queries.append(result)
                 try:
-                    pages = prefetch(self._classified(client.pages(query, page_size=page_size), seen))
-                    for page, accepted, rejected, dups in pages:
+                    # Decoding runs a page or two ahead in a worker process, on the other core.
+                    classified = map_ahead(
+                        classify_page,
+                        client.pages(query, page_size=page_size),
+                        processes=self.parallel,
+                        worth_it=lambda first: len(first.studies) >= PARALLEL_MIN_STUDIES,
+                    )
+                    for page, items in classified:
+                        accepted, rejected, dups = split_page(items, seen)
                         if result.pages == 0:
                             result.total_count = page.totalCount
                         result.pages += 1
-                        result.received += len(page.studies)
+                        result.received += len(items)
                         report.pages += 1
-                        report.studies_seen += len(page.studies)
+                        report.studies_seen += len(items)
                         report.duplicates += dups
                         report.add(self.store.write_page(run_id, accepted, rejected))
                         report.requests = client.requests_made
                         report.faults = client.faults
-                        self.progress.page_done(result.pages, result.total_count, len(page.studies), result.received)
+                        self.progress.page_done(result.pages, result.total_count, len(items), result.received)
                         if report.pages % 10 == 0:
                             self.store.update_run(run_id, **report.counts())
                         yield None
@@ -213,14 +235,6 @@ class Harvester:
 
         return self._run(report, body(), started)
 
-    @staticmethod
-    def _classified(
-        pages: Iterator[StudiesPage], seen: set[str]
-    ) -> Iterator[tuple[StudiesPage, list[Accepted], list[Rejected], int]]:
-        for page in pages:
-            accepted, rejected, dups = split_page((bytes(r) for r in page.studies), seen)
-            yield page, accepted, rejected, dups
-
     def harvest_file(self, path: Path, *, request: dict[str, Any]) -> HarvestReport:
         """Store the records in a saved response or NDJSON file, ``FILE_BATCH`` per transaction."""
         started = time.monotonic()
@@ -230,18 +244,17 @@ class Harvester:
         def body() -> Iterator[None]:
             seen: set[str] = set()
             self.progress.query_started(1, 1, str(path))
-            batch: list[bytes] = []
             records = iter_file_records(path)
-            while True:
-                batch = [r for _, r in zip(range(FILE_BATCH), records, strict=False)]
-                if not batch:
-                    break
-                accepted, rejected, dups = split_page(batch, seen)
+            batches = iter(lambda: list(itertools.islice(records, FILE_BATCH)), [])
+            for items in map_ahead(
+                classify_batch, batches, processes=self.parallel, worth_it=lambda b: len(b) == FILE_BATCH
+            ):
+                accepted, rejected, dups = split_page(items, seen)
                 report.pages += 1
-                report.studies_seen += len(batch)
+                report.studies_seen += len(items)
                 report.duplicates += dups
                 report.add(self.store.write_page(run_id, accepted, rejected))
-                self.progress.page_done(report.pages, None, len(batch), report.studies_seen)
+                self.progress.page_done(report.pages, None, len(items), report.studies_seen)
                 yield None
             self.progress.query_done(str(path), report.studies_seen, None)
 

@@ -83,10 +83,16 @@ def normalise_phases(phases: list[str]) -> list[str]:
     return sorted(seen, key=lambda p: (order.get(p, len(order)), p))
 
 
+_MESSY_SPACE = re.compile(r"\s{2,}|[\t\n\r\f\v]")
+
+
 def _clean(text: str | None) -> str | None:
+    """Trimmed text with runs of white space folded to one blank; empty -> None."""
     if text is None:
         return None
-    t = " ".join(text.split())
+    t = text.strip()
+    if _MESSY_SPACE.search(t):
+        t = " ".join(t.split())
     return t or None
 
 

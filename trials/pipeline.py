@@ -1,49 +1,55 @@
-"""Overlap network and database work: fetch the next page while the current one is written."""
+"""Overlap the stages of a harvest: decoding in a worker process while the current page is written."""
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
-def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """Yield from ``items`` while a worker thread already produces the next ``depth`` items.
+def _start_method() -> str:
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
-    An exception in the worker is re-raised in the consumer at the point it would have occurred;
-    closing the returned generator stops the worker after its current item.
+
+def map_ahead(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    depth: int = 2,
+    processes: bool | None = None,
+    worth_it: Callable[[T], bool] = lambda _: True,
+) -> Iterator[R]:
+    """``map(fn, items)`` in order, with up to ``depth`` items computed ahead in one worker process.
+
+    Python threads cannot overlap CPU-bound decoding with database writes (the GIL); a second
+    process can, on the second core. It is a plain map with one CPU, with ``processes=False``, or
+    when ``worth_it(first item)`` says the work is too small to pay for starting a process.
+    ``fn`` must be a module-level function (it is pickled by reference).
     """
-    q: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                q.put(item)
-            q.put(_DONE)
-        except BaseException as exc:
-            q.put(exc)
-
-    worker = threading.Thread(target=work, name="prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            got = q.get()
-            if got is _DONE:
-                return
-            if isinstance(got, BaseException):
-                raise got
-            yield got  # type: ignore[misc]
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.05)
+    iterator = iter(items)
+    first = next(iterator, _DONE)
+    if first is _DONE:
+        return
+    head: T = first  # type: ignore[assignment]
+    if processes is None:
+        processes = (os.cpu_count() or 1) > 1 and worth_it(head)
+    if not processes:
+        yield fn(head)
+        yield from map(fn, iterator)
+        return
+    ctx = multiprocessing.get_context(_start_method())
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        pending: deque[Future[R]] = deque([pool.submit(fn, head)])
+        for item in iterator:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
