@@ -1,0 +1,1 @@
+"""Streamlit dashboard; see issue 4."""

@@ -1,0 +1,1 @@
+"""Scheduled refreshes (APScheduler); see issue 5."""
