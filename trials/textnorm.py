@@ -17,3 +17,19 @@ def fold(text: str) -> str:
 def fold_umlauts(text: str) -> str:
     """Like :func:`fold` but German umlauts become their two-letter spelling: ``'Köln'`` -> ``'koeln'``."""
     return fold(text.translate(_UMLAUTS))
+
+
+_DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def match_key(text: str) -> str:
+    """A spelling-insensitive key: ``Köln``, ``Koeln`` and ``Koln`` all give ``koln``.
+
+    Accents are stripped and the German two-letter umlaut spellings collapsed, so every way a
+    registry entry may spell a German name meets the same key. Words such as ``Israel`` change too,
+    which is harmless because both sides of a comparison go through this function.
+    """
+    key = fold(text)
+    for digraph, single in _DIGRAPHS:
+        key = key.replace(digraph, single)
+    return key

