@@ -166,6 +166,19 @@ def main() -> None:
         for code in sorted(plz):
             w.writerow([code, "|".join(sorted(plz[code]))])
 
+    # All German municipalities (Destatis GV-ISys), so small towns outside the regions are placed too.
+    with gzip.open(SHARED / "reference/municipalities/destatis_gvisys_gemeinden_2024-12-31.csv.gz", "rt",
+                   encoding="utf-8") as fh, open(OUT / "de_municipalities.csv", "w", encoding="utf-8", newline="") as out_fh:  # fmt: skip
+        out_fh.write("# German municipalities: Statistisches Bundesamt (Destatis), GV-ISys, Gebietsstand 31.12.2024,\n")
+        out_fh.write("# population 31.12.2023; name without the ', Stadt' style suffix.\n")
+        w = csv.writer(out_fh)
+        w.writerow(["ags", "name", "lat", "lon", "population"])
+        for r in csv.DictReader(fh):
+            if not r["lat"] or int(r["population"] or 0) == 0:
+                continue
+            name = r["name"].split(",")[0].strip()
+            w.writerow([r["ags"].zfill(8), name, round(float(r["lat"]), 4), round(float(r["lon"]), 4), r["population"]])
+
     # MeSH headings (C and F03 trees) -> tree categories, for therapeutic areas.
     heads: dict[str, set[str]] = {}
     with gzip.open(SHARED / "ctgov/reference/aact__2019_mesh_terms.txt.gz", "rt", encoding="utf-8") as fh:

@@ -203,10 +203,18 @@ def _assign_cached(gaz: Gazetteer, city: str, zip_code: str, country: str,
     return gaz._assign(city, zip_code, country, lat, lon)
 
 
+def _data_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("trials.data").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def _load_de_municipalities() -> list[tuple[str, str, float, float, int]]:
+    return [(r["ags"], r["name"], float(r["lat"]), float(r["lon"]), int(r["population"]))
+            for r in _data_rows("de_municipalities.csv")]  # fmt: skip
+
+
 def _load_plz() -> dict[str, tuple[str, ...]]:
-    text = resources.files("trials.data").joinpath("plz.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {r["plz"]: tuple(r["place_ids"].split("|")) for r in rows}
+    return {r["plz"]: tuple(r["place_ids"].split("|")) for r in _data_rows("plz.csv")}
 
 
 def build_gazetteer(regions: list[Region]) -> Gazetteer:
@@ -220,25 +228,30 @@ def build_gazetteer(regions: list[Region]) -> Gazetteer:
     for region in regions:
         for rp in region.places:
             member.setdefault(rp.id, []).append(region.name)
-    own: list[Place] = []
     for region in regions:
         for rp in region.places:
             if rp.id in gaz.places:
                 continue
             place = Place(rp.id, rp.name, rp.country, rp.lat, rp.lon, rp.population, tuple(member[rp.id]))
             gaz.places[place.id] = place
-            own.append(place)
             entry = _Entry(place, rp.population)
             for name in (rp.name, *rp.aliases):
                 gaz._add_name(name, rp.country, entry)
+            gaz._add_point(place)
+    for ags, name, lat, lon, pop in _load_de_municipalities():
+        pid = f"de:{ags}"
+        if pid not in gaz.places:
+            place = Place(pid, name, "DE", lat, lon, pop)
+            gaz.places[pid] = place
+            gaz._add_name(name, "DE", _Entry(place, pop))
             gaz._add_point(place)
     for c in gc.get_cities().values():
         country = c["countrycode"]
         gid = f"gn:{c['geonameid']}"
         base = gaz.places.get(gid)
         if base is None:
-            near = [p for p in own if p.country == country and distance_km(p.lat, p.lon, c["latitude"], c["longitude"]) <= MERGE_KM]
-            base = near[0] if near else None
+            # A GeoNames city at a known place (a Destatis municipality, a region place) is that place.
+            base = gaz.nearest(c["latitude"], c["longitude"], country, MERGE_KM)
         if base is None:
             base = Place(gid, c["name"], country, c["latitude"], c["longitude"], int(c["population"]))
             gaz.places[gid] = base
