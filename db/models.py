@@ -84,6 +84,17 @@ class SiteRow(Base):
     country: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # Derived (trials.enrich): re-computed by `trials renormalize` from the raw record.
+    place_id: Mapped[str | None] = mapped_column(String(32))
+    place_name: Mapped[str | None] = mapped_column(Text)
+    place_method: Mapped[str | None] = mapped_column(String(16))
+    place_flag: Mapped[str | None] = mapped_column(String(32))
+    regions: Mapped[str | None] = mapped_column(Text)  # "ruhr|..." region names
+    institution_id: Mapped[str | None] = mapped_column(Text)
+    institution_name: Mapped[str | None] = mapped_column(Text)
+    institution_status: Mapped[str | None] = mapped_column(String(16))
+    institution_confidence: Mapped[float | None] = mapped_column(Float)
+    placeholder: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PhaseRow(Base):
@@ -136,6 +147,16 @@ class CollaboratorRow(Base):
     ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
     agency_class: Mapped[str | None] = mapped_column(String(16))
+
+
+class StudyAreaRow(Base):
+    """Therapeutic areas (trials.areas); a study may have several. ``evidence``: mesh|branch|keyword."""
+
+    __tablename__ = "study_areas"
+    __table_args__ = CLUSTERED
+    nct_id: Mapped[str] = _child_fk()
+    area: Mapped[str] = mapped_column(String(32), primary_key=True)
+    evidence: Mapped[str | None] = mapped_column(String(8))
 
 
 class RawRecordRow(Base):
@@ -212,6 +233,7 @@ CONTENT_TABLES = (
     table(BrowseLeafRow),
     table(BrowseBranchRow),
     table(CollaboratorRow),
+    table(StudyAreaRow),
     table(RawRecordRow),
 )
 CHILD_TABLES = CONTENT_TABLES[1:]

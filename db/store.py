@@ -44,6 +44,7 @@ _CHILD_ROWS = {
     "browse_leaves": "browse_leaves",
     "browse_branches": "browse_branches",
     "collaborators": "collaborators",
+    "study_areas": "areas",
 }
 #: Columns that say *when/which run* rather than *what*; a digest leaves them out.
 _BOOKKEEPING = {"first_run_id", "last_changed_run_id", "fetched_at", "run_id", "body"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +36,26 @@ def nct(record: dict[str, Any]) -> str:
     return str(record["protocolSection"]["identificationModule"]["nctId"])
 
 
+def _plain(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
+
+
 def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]:
-    """NCT IDs of the records with at least one site inside one of the region's circles."""
+    """NCT IDs of the records with a site inside one of the region's circles, or in one of its
+    places by name (the harvest plan asks for both)."""
+    names = [_plain(n) for p in region.places for n in (p.name, *p.aliases)]
     out = set()
     for r in records:
         locs = r.get("protocolSection", {}).get("contactsLocationsModule", {}).get("locations", [])
         for loc in locs:
             gp = loc.get("geoPoint")
-            if not gp:
-                continue
-            if any(great_circle_km((c.lat, c.lon), (gp["lat"], gp["lon"])) <= c.radius_km for c in region.circles):
+            if gp and any(great_circle_km((c.lat, c.lon), (gp["lat"], gp["lon"])) <= c.radius_km for c in region.circles):
+                out.add(nct(r))
+                break
+            city = _plain(loc.get("city") or "")
+            if loc.get("country") == region.country and any(
+                re.search(rf"(?<!\w){re.escape(n)}(?!\w)", city) for n in names
+            ):
                 out.add(nct(r))
                 break
     return out

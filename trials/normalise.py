@@ -40,6 +40,7 @@ class NormalisedStudy:
     browse_leaves: list[Row] = field(default_factory=list)
     browse_branches: list[Row] = field(default_factory=list)
     collaborators: list[Row] = field(default_factory=list)
+    areas: list[Row] = field(default_factory=list)
 
 
 def parse_partial_date(value: str | None) -> tuple[dt.date | None, str | None]:

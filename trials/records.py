@@ -7,6 +7,7 @@ import re
 import msgspec
 
 from db.store import Accepted, Rejected, compress, content_hash
+from trials.enrich import enrich
 from trials.model import decode_study
 from trials.normalise import NormalisationError, normalise_study
 
@@ -28,7 +29,7 @@ def classify(raw: bytes) -> Accepted | Rejected:
         return Rejected(raw, digest, f"cannot decode record: {exc}", guess_nct_id(raw))
     try:
         # Compressing here, off the writer's thread, lets zlib (which releases the GIL) overlap writes.
-        return Accepted(normalise_study(study), raw, digest, compress(raw))
+        return Accepted(enrich(normalise_study(study), study), raw, digest, compress(raw))
     except NormalisationError as exc:
         return Rejected(raw, digest, str(exc), guess_nct_id(raw))
     except Exception as exc:  # a bug in a rule must not lose the record: keep it with the reason
