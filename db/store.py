@@ -169,8 +169,12 @@ class Store:
             )
 
     # -- content ----------------------------------------------------------------------------
-    def write_page(self, run_id: int | None, accepted: list[Accepted], rejected: list[Rejected]) -> PageCounts:
-        """Write one page in one transaction; returns what it inserted, updated and left alone."""
+    def write_page(
+        self, run_id: int | None, accepted: list[Accepted], rejected: list[Rejected], *, force: bool = False
+    ) -> PageCounts:
+        """Write one page in one transaction; returns what it inserted, updated and left alone.
+
+        ``force`` rewrites studies whose raw record is unchanged too (re-normalisation)."""
         counts = PageCounts()
         fetched = now()
         with self.engine.begin() as conn:
@@ -179,12 +183,14 @@ class Store:
             for chunk in _chunks(ids):
                 q = select(STUDIES.c.nct_id, STUDIES.c.content_hash).where(STUDIES.c.nct_id.in_(chunk))
                 stored.update((nct_id, digest) for nct_id, digest in conn.execute(q))
-            todo = [a for a in accepted if stored.get(a.study.nct_id) != a.hash]
+            todo = [a for a in accepted if force or stored.get(a.study.nct_id) != a.hash]
             counts.unchanged = len(accepted) - len(todo)
             existing = [a.study.nct_id for a in todo if a.study.nct_id in stored]
             counts.updated = len(existing)
             counts.inserted = len(todo) - len(existing)
             counts.changed_ids = [a.study.nct_id for a in todo]
+            if force:
+                counts.unchanged, counts.updated = 0, len(existing)
             if todo:
                 study_rows = [
                     {

@@ -160,7 +160,9 @@ def main() -> None:
                 plz[code] = {pid}
     with open(OUT / "plz.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("# postal code -> place id(s) for the regions' German municipalities. Sources: OpenStreetMap via\n")
-        fh.write("# suche-postleitzahl.org (ODbL 1.0, (c) OpenStreetMap contributors), GeoNames postal codes (CC BY 4.0).\n")
+        fh.write(
+            "# suche-postleitzahl.org (ODbL 1.0, (c) OpenStreetMap contributors), GeoNames postal codes (CC BY 4.0).\n"
+        )
         w = csv.writer(fh)
         w.writerow(["plz", "place_ids"])
         for code in sorted(plz):

@@ -49,7 +49,9 @@ def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]
         locs = r.get("protocolSection", {}).get("contactsLocationsModule", {}).get("locations", [])
         for loc in locs:
             gp = loc.get("geoPoint")
-            if gp and any(great_circle_km((c.lat, c.lon), (gp["lat"], gp["lon"])) <= c.radius_km for c in region.circles):
+            if gp and any(
+                great_circle_km((c.lat, c.lon), (gp["lat"], gp["lon"])) <= c.radius_km for c in region.circles
+            ):
                 out.add(nct(r))
                 break
             city = _plain(loc.get("city") or "")

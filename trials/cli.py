@@ -155,3 +155,77 @@ def db_upgrade(db_url: str | None) -> None:
 
     upgrade(make_engine(db_url))
     click.echo("database schema is up to date", err=True)
+
+
+def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    return engine
+
+
+@main.command()
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@db_option
+def renormalize(progress: bool | None, db_url: str | None) -> None:
+    """Re-apply normalisation, places, institutions and areas to the stored raw records (no network)."""
+    from db.store import Store
+    from trials.harvest import renormalize as run
+    from trials.progress import LogProgress, RichProgress
+
+    show = sys.stderr.isatty() if progress is None else progress
+    engine = _engine(db_url)
+    try:
+        report = run(Store(engine), progress=RichProgress() if show else LogProgress())
+    except TrialsError as exc:
+        _fail(exc)
+        return
+    finally:
+        engine.dispose()
+    click.echo(report.summary())
+    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+
+
+@main.command()
+@click.option("--region", default=None, metavar="NAME", help="Only sites in this region.")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@db_option
+def sites(region: str | None, fmt: str, db_url: str | None) -> None:
+    """Write every stored site with its place, regions and institution (CSV on stdout)."""
+    from trials.inspect import iter_sites, sites_csv
+
+    engine = _engine(db_url)
+    try:
+        for chunk in sites_csv(iter_sites(engine, region)):
+            sys.stdout.write(chunk)
+    finally:
+        engine.dispose()
+
+
+@main.command()
+@click.option("--unresolved", is_flag=True, required=True, help="List unresolved and low-confidence matches.")
+@click.option("--region", default=None, metavar="NAME", help="Only sites in this region.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@db_option
+def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | None) -> None:
+    """Facility strings that need curation in trials/data/institutions.toml."""
+    import csv as csv_mod
+
+    from trials.inspect import unresolved_institutions
+
+    engine = _engine(db_url)
+    try:
+        rows = unresolved_institutions(engine, region)
+    finally:
+        engine.dispose()
+    if fmt == "csv":
+        w = csv_mod.DictWriter(sys.stdout, fieldnames=["place", "facility", "status", "institution_id",
+                                                       "institution_name", "sites"], lineterminator="\n")  # fmt: skip
+        w.writeheader()
+        w.writerows(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['sites']:>5}  {r['place'][:24]:<24}  {r['status']:<6}  {r['facility'][:90]}")
+    click.echo(f"{len(rows)} facility strings to curate", err=True)

@@ -29,11 +29,12 @@ from trials.textnorm import match_key
 
 FUZZY_MIN = 90.0
 LOCAL_MERGE_MIN = 92.0
+TYPO_MIN = 95.0
 CONFIDENT = 0.95
 
 _PLACEHOLDER = re.compile(
     r"^\W*$"
-    r"|\b(research|investigational|investigative|investigator|clinical|study|trial)\s+(site|center|centre|facility)\b"
+    r"|\b(research|investigational|investigative|investigator|clinical|study|trial)\s+(site|facility)\b"
     r"|^local institution\b|\bsite (number|no\.?|#)\s*\S*\d|^site\s*\d"
     r"|for (additional|more) information|\bcall\b.*\binformation\b|^many locations$|^(investigator|sponsor)$"
     r"|^(clinical )?trial (site|unit)$|^recruiting site$|^(\w+ )?(research|investigational) site \d",
@@ -139,13 +140,23 @@ class InstitutionResolver:
         cleaned = clean_facility(facility)
         variants = (cleaned, re.sub(r"\s*-\s*", "-", cleaned))  # "Berlin - Buch" and "Berlin-Buch"
         candidates = self.by_place.get(place_id or "", [])
+        best_hit: tuple[int, int, Curated] | None = None
         for inst in candidates:
-            if any(p.search(v) for p in inst.patterns for v in variants):
-                top = self.root(inst)
-                return InstitutionMatch(top.id, top.name, "curated", 1.0)
+            span = max((len(m.group(0)) for p in inst.patterns for v in variants if (m := p.search(v))), default=0)
+            if span:
+                # A hospital beats the university it belongs to ("...Universitätsklinik Knappschafts-
+                # krankenhaus Bochum"); among equals the longest match wins ("Technical University
+                # of Munich" over "University of Munich").
+                rank = (0 if inst.kind == "university" else 1, span)
+                if best_hit is None or rank > best_hit[:2]:
+                    best_hit = (*rank, inst)
+        if best_hit is not None:
+            top = self.root(best_hit[2])
+            return InstitutionMatch(top.id, top.name, "curated", 1.0)
         segment = main_segment(cleaned)
         if candidates:
-            best = process.extractOne(segment, self._names[place_id or ""], scorer=fuzz.token_set_ratio)
+            # token_sort, not token_set: a subset ("Klinik München") must not match every superset.
+            best = process.extractOne(segment, self._names[place_id or ""], scorer=fuzz.token_sort_ratio)
             if best is not None and best[1] >= FUZZY_MIN:
                 top = self.root(candidates[best[2]])
                 return InstitutionMatch(top.id, top.name, "fuzzy", best[1] / 100)
@@ -159,6 +170,11 @@ class InstitutionResolver:
                                       scorer=fuzz.token_set_ratio)  # fmt: skip
             if near is not None and near[1] >= LOCAL_MERGE_MIN and len(list(seen)[near[2]].split("-")) >= 3:
                 local_key = list(seen)[near[2]]
+        elif local_key not in seen and seen:
+            # Short names merge only on a typo-level difference ("Westdeutches"/"Westdeutsches").
+            near = process.extractOne(local_key, list(seen), scorer=fuzz.ratio)
+            if near is not None and near[1] >= TYPO_MIN:
+                local_key = near[0]
         display = seen.setdefault(local_key, facility.split(",")[0].strip()[:200])
         return InstitutionMatch(f"{place_key}/{local_key}", display, "local", 0.0)
 

@@ -1,0 +1,59 @@
+"""Read-only views for curation: every site with its assignments, and unresolved institutions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from db.models import SiteRow, table
+
+SITE_COLUMNS = (
+    "nct_id", "ordinal", "facility", "city", "zip", "country", "lat", "lon", "place_id", "place_name", "place_method",
+    "place_flag", "regions", "institution_id", "institution_name", "institution_status", "institution_confidence",
+    "placeholder",
+)  # fmt: skip
+CONFIDENT = 0.95
+
+
+def iter_sites(engine: Engine, region: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every stored site (optionally only those in ``region``), in NCT ID and site order."""
+    sites = table(SiteRow)
+    q = select(*(sites.c[c] for c in SITE_COLUMNS)).order_by(sites.c.nct_id, sites.c.ordinal)
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=5000).execute(q).mappings():
+            if region and region not in (row["regions"] or "").split("|"):
+                continue
+            yield dict(row)
+
+
+def sites_csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SITE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        if buf.tell() > 1 << 16:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def unresolved_institutions(engine: Engine, region: str | None = None) -> list[dict[str, Any]]:
+    """Facility strings that became local institutions or matched with low confidence, most sites first."""
+    counts: Counter[tuple[str, str, str, str, str]] = Counter()
+    for s in iter_sites(engine, region):
+        status = s["institution_status"]
+        low = status == "fuzzy" and (s["institution_confidence"] or 0) < CONFIDENT
+        if status == "local" or low:
+            counts[(s["place_name"] or "(unplaced)", s["facility"] or "", status, s["institution_id"] or "",
+                    s["institution_name"] or "")] += 1  # fmt: skip
+    return [
+        {"place": p, "facility": f, "status": st, "institution_id": iid, "institution_name": name, "sites": n}
+        for (p, f, st, iid, name), n in counts.most_common()
+    ]
