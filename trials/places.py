@@ -31,15 +31,39 @@ NEAREST_KM = 5.0
 DISAGREE_KM = 30.0
 MERGE_KM = 5.0  # a GeoNames city (or city district) this close to a region place is that place
 COUNTRY_ALIASES = {
-    "korea, republic of": "KR", "republic of korea": "KR", "korea, democratic people's republic of": "KP",
-    "russian federation": "RU", "iran, islamic republic of": "IR", "turkiye": "TR", "czech republic": "CZ",
-    "moldova, republic of": "MD", "taiwan, province of china": "TW", "viet nam": "VN", "syrian arab republic": "SY",
-    "lao people's democratic republic": "LA", "bolivia, plurinational state of": "BO", "venezuela, bolivarian republic of": "VE",
-    "tanzania, united republic of": "TZ", "congo, the democratic republic of the": "CD", "macedonia, the former yugoslav republic of": "MK",
-    "north macedonia": "MK", "hong kong": "HK", "macau": "MO", "palestinian territory, occupied": "PS", "uk": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "usa": "US", "u.s.": "US", "deutschland": "DE",
-    "the netherlands": "NL", "holland": "NL", "cote d'ivoire": "CI", "brunei darussalam": "BN",
-}  # fmt: skip
+    "korea, republic of": "KR",
+    "republic of korea": "KR",
+    "korea, democratic people's republic of": "KP",
+    "russian federation": "RU",
+    "iran, islamic republic of": "IR",
+    "turkiye": "TR",
+    "czech republic": "CZ",
+    "moldova, republic of": "MD",
+    "taiwan, province of china": "TW",
+    "viet nam": "VN",
+    "syrian arab republic": "SY",
+    "lao people's democratic republic": "LA",
+    "bolivia, plurinational state of": "BO",
+    "venezuela, bolivarian republic of": "VE",
+    "tanzania, united republic of": "TZ",
+    "congo, the democratic republic of the": "CD",
+    "macedonia, the former yugoslav republic of": "MK",
+    "north macedonia": "MK",
+    "hong kong": "HK",
+    "macau": "MO",
+    "palestinian territory, occupied": "PS",
+    "uk": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "usa": "US",
+    "u.s.": "US",
+    "deutschland": "DE",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "cote d'ivoire": "CI",
+    "brunei darussalam": "BN",
+}
 _POSTAL = re.compile(r"\b\d{4,6}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _NOISE = re.compile(r"\s*[/(,;].*$")
 _ABBREV = ((r"\ba\.\s?d\.\s?", "an der "), (r"\bi\.\s?", "im "), (r"\bst\.\s?", "sankt "), (r"\bbad\s", "bad "))
@@ -144,10 +168,13 @@ class Gazetteer:
                         best, best_d = p, d
         return best
 
-    def assign(self, city: str | None, zip_code: str | None, country: str | None,
-               lat: float | None, lon: float | None) -> Assignment:  # fmt: skip
-        return _assign_cached(self, city or "", (zip_code or "").strip(), country or "",
-                              None if lat is None else round(lat, 5), None if lon is None else round(lon, 5))  # fmt: skip
+    def assign(
+        self, city: str | None, zip_code: str | None, country: str | None, lat: float | None, lon: float | None
+    ) -> Assignment:
+        """The place of one site (cached: registry records repeat the same strings very often)."""
+        lat_r = None if lat is None else round(lat, 5)
+        lon_r = None if lon is None else round(lon, 5)
+        return _assign_cached(self, city or "", (zip_code or "").strip(), country or "", lat_r, lon_r)
 
     def _assign(self, city: str, zip_code: str, country: str, lat: float | None, lon: float | None) -> Assignment:
         iso = self.country_code(country)
