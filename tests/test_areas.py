@@ -26,8 +26,9 @@ def test_about_twenty_documented_areas() -> None:
 
 
 def test_mesh_terms_give_overlapping_areas() -> None:
-    areas, evidence = classify_areas(decode_study(study(meshes=[{"id": "D001943", "term": "Breast Neoplasms"}],
-                                                        ancestors=[{"id": "D009369", "term": "Neoplasms"}])))  # fmt: skip
+    record = study(meshes=[{"id": "D001943", "term": "Breast Neoplasms"}],
+                   ancestors=[{"id": "D009369", "term": "Neoplasms"}])  # fmt: skip
+    areas, evidence = classify_areas(decode_study(record))
     assert evidence == "mesh" and "oncology" in areas
 
 
@@ -37,7 +38,9 @@ def test_branches_are_only_a_fallback_and_keywords_the_last_resort() -> None:
     mesh_wins = decode_study(study(meshes=[{"id": "D003920", "term": "Diabetes Mellitus"}],
                                    browseBranches=[{"abbrev": "BC04", "name": "Neoplasms"}]))  # fmt: skip
     assert classify_areas(mesh_wins) == (["metabolic-endocrine"], "mesh")
-    bare = decode_study(json.dumps({"protocolSection": {"conditionsModule": {"conditions": ["Non-small cell lung cancer"]}}}).encode())  # noqa: E501
+    bare = decode_study(
+        json.dumps({"protocolSection": {"conditionsModule": {"conditions": ["Non-small cell lung cancer"]}}}).encode()
+    )
     assert classify_areas(bare) == (["oncology", "respiratory"], "keyword")
     nothing = decode_study(b'{"protocolSection": {}}')
     assert classify_areas(nothing) == ([], None)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from trials.enrich import gazetteer
-from trials.institutions import InstitutionResolver, is_placeholder, load_institutions, parse_institutions
 from trials.errors import ConfigError
+from trials.institutions import InstitutionResolver, is_placeholder, load_institutions, parse_institutions
 
 LABELS = Path(__file__).parent / "data" / "institution_labels.csv"
 
@@ -62,7 +62,9 @@ def test_university_hospital_variants_in_the_real_corpus_resolve_to_one_institut
         for line in fh:
             for loc in json.loads(line)["protocolSection"].get("contactsLocationsModule", {}).get("locations", []):
                 fac = loc.get("facility") or ""
-                if loc.get("country") != "Germany" or not any(w in fac.lower() for w in ("universit", "charit", "uniklinik", "klinikum der")):  # noqa: E501
+                if loc.get("country") != "Germany" or not any(
+                    w in fac.lower() for w in ("universit", "charit", "uniklinik", "klinikum der")
+                ):
                     continue
                 gp = loc.get("geoPoint") or {}
                 place = gaz.assign(loc.get("city"), loc.get("zip"), "Germany", gp.get("lat"), gp.get("lon")).place

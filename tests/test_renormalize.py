@@ -47,7 +47,9 @@ def test_changing_an_alias_and_renormalizing_changes_assignments(real_corpus: Pa
     assert changed == {(s["nct_id"], s["ordinal"]) for s in kopf}
     untouched = [(a["nct_id"], a["institution_id"]) for a, b in zip(after, before, strict=True)
                  if (a["nct_id"], a["ordinal"]) not in changed]  # fmt: skip
-    assert untouched == [(b["nct_id"], b["institution_id"]) for b in before if (b["nct_id"], b["ordinal"]) not in changed]
+    assert untouched == [
+        (b["nct_id"], b["institution_id"]) for b in before if (b["nct_id"], b["ordinal"]) not in changed
+    ]
 
 
 def test_sites_csv_has_the_documented_columns(real_corpus: Path, tmp_path: Path) -> None:

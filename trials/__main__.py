@@ -1,3 +1,4 @@
 from trials.cli import main
 
-main()
+if __name__ == "__main__":  # the decoder worker process imports this module again
+    main()

@@ -15,7 +15,7 @@ _DONE = object()
 
 
 def _start_method() -> str:
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return "spawn"  # a child of ours (so its memory is counted), importing only what it needs
 
 
 def map_ahead(
@@ -23,6 +23,7 @@ def map_ahead(
     items: Iterable[T],
     *,
     depth: int = 2,
+    workers: int = 1,
     processes: bool | None = None,
     worth_it: Callable[[T], bool] = lambda _: True,
 ) -> Iterator[R]:
@@ -45,7 +46,7 @@ def map_ahead(
         yield from map(fn, iterator)
         return
     ctx = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         pending: deque[Future[R]] = deque([pool.submit(fn, head)])
         for item in iterator:
             pending.append(pool.submit(fn, item))
