@@ -88,7 +88,8 @@ def test_api_harvest_against_the_fake_api_and_a_failing_one(real_corpus: Path, f
     ok = fake_api(real_corpus)
     r = trials("harvest", "--base-url", ok.base_url, "--rate", "0", "--region", "cologne", "--db", url)
     assert r.returncode == 0, r.stderr
-    assert "query 1/2: cologne circle 1" in r.stderr and "query 2/2: cologne names 1" in r.stderr  # logged progress when not on a terminal
+    # logged progress when not on a terminal
+    assert "query 1/2: cologne circle 1" in r.stderr and "query 2/2: cologne names 1" in r.stderr
     stored = counts(url)["studies"]
     assert stored > 0
 

@@ -229,3 +229,58 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
     for r in rows:
         click.echo(f"{r['sites']:>5}  {r['place'][:24]:<24}  {r['status']:<6}  {r['facility'][:90]}")
     click.echo(f"{len(rows)} facility strings to curate", err=True)
+
+
+@main.command()
+@click.option("--by", "level", type=click.Choice(["institution", "site", "city", "region"]), default=None)
+@click.option("--region", default=None, metavar="NAME", help="Only sites in this region.")
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    metavar="BUCKET",
+    help="early, phase2, phase3, phase4, not_applicable, observational, unknown (repeatable).",
+)
+@click.option(
+    "--sponsor-class",
+    "sponsor_classes",
+    multiple=True,
+    metavar="CLASS",
+    help="Lead sponsor class: INDUSTRY, OTHER, NIH, FED, OTHER_GOV, NETWORK, INDIV, ... (repeatable).",
+)
+@click.option("--sponsor", "sponsor_name", default=None, help="Lead sponsor name contains this text.")
+@click.option("--area", "areas", multiple=True, metavar="AREA", help="Therapeutic area code (repeatable).")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Overall status, e.g. RECRUITING.")
+@click.option("--from", "year_from", type=int, default=None, help="First start year (inclusive).")
+@click.option("--to", "year_to", type=int, default=None, help="Last start year (inclusive).")
+@click.option("--date-field", type=click.Choice(["start", "first_posted"]), default="start", show_default=True)
+@click.option(
+    "--preset",
+    type=click.Choice(["city-participation-2013-2022"]),
+    default=None,
+    help="A published search strategy (its own filters; shows Ruhr cities against the peers).",
+)
+@click.option("--limit", type=int, default=None, help="Show the first N rows.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@db_option
+def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[str, ...],
+         sponsor_name: str | None, areas: tuple[str, ...], statuses: tuple[str, ...], year_from: int | None,
+         year_to: int | None, date_field: str, preset: str | None, limit: int | None, fmt: str,
+         db_url: str | None) -> None:  # fmt: skip
+    """Rank institutions, sites, cities or regions by number of trials.
+
+    A study counts once per entity however many of its sites are there; a multi-phase or multi-area
+    study counts in each bucket. Placeholder sites count for places, never as institutions.
+    """
+    from trials.rank_cli import RankArgs, run_rank
+
+    args = RankArgs(level=level, region=region, phases=phases, sponsor_classes=sponsor_classes,
+                    sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from,
+                    year_to=year_to, date_field=date_field, preset=preset, limit=limit, fmt=fmt)  # fmt: skip
+    engine = _engine(db_url)
+    try:
+        sys.stdout.write(run_rank(engine, args))
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+    finally:
+        engine.dispose()

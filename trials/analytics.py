@@ -1,0 +1,278 @@
+"""Rankings of institutions, sites, cities and regions (polars, pure functions over frames).
+
+Counting rules (shown in the app and the CLI help):
+
+- A study counts **once per entity** however many of its sites are there: the frame keeps unique
+  (study, entity) pairs, so a ranking is a filter plus a group-by count.
+- A multi-phase study (Phase 1/2) counts in **each** phase bucket, and a study in several therapeutic
+  areas in each area: bucket and area counts add up to more than the number of studies.
+- Placeholder sites ("Research Site") count for their city and region, never as an institution;
+  unplaced sites count for nothing geographic and are listed on the Data page.
+- A time window filters by start date (default) or first-posted date, whole years, inclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
+
+from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StudyAreaRow, StudyRow, table
+from trials.buckets import phase_buckets, sponsor_bucket
+from trials.regions import Region
+
+LEVELS = ("institution", "site", "city", "region")
+RECRUITING_NOW = ("RECRUITING",)
+SPONSOR_CLASSES = ("NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a ranking counts. Empty tuples mean 'no restriction'."""
+
+    region: str | None = None
+    place_id: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    date_field: str = "start"  # start | first_posted
+    phases: tuple[str, ...] = ()  # phase buckets (trials.buckets.PHASE_BUCKETS)
+    registry_phases: tuple[str, ...] = ()  # the registry's own values (PHASE1, PHASE2, ...)
+    sponsor_classes: tuple[str, ...] = ()  # registry classes (INDUSTRY, OTHER, ...)
+    sponsor_name: str | None = None  # case-insensitive substring of the lead sponsor
+    areas: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    study_types: tuple[str, ...] = ()
+
+    def previous_window(self) -> Filters | None:
+        """The window of the same length just before this one (for growth)."""
+        if self.year_from is None or self.year_to is None:
+            return None
+        length = self.year_to - self.year_from + 1
+        return replace(self, year_from=self.year_from - length, year_to=self.year_from - 1)
+
+
+@dataclass
+class Frames:
+    """The analytics data, built once per data version (see :func:`build_frames`)."""
+
+    studies: pl.DataFrame  # one row per study
+    phases: pl.DataFrame  # nct_id, phase_bucket (one row per bucket)
+    registry_phases: pl.DataFrame  # nct_id, phase (the registry's values)
+    areas: pl.DataFrame  # nct_id, area
+    links: dict[str, pl.DataFrame]  # level -> unique (nct_id, key, name) pairs
+    populations: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> key -> inhabitants
+    place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
+    data_version: str = ""
+
+
+def _read(conn: Connection, model: type[Base], schema: dict[str, pl.DataType | type[pl.DataType]],
+          where: ColumnElement[bool] | None = None) -> pl.DataFrame:  # fmt: skip
+    """A typed frame of some columns of a table (explicit schema: no guessing from the first rows)."""
+    t = table(model)
+    q = select(*(t.c[c] for c in schema))
+    if where is not None:
+        q = q.where(where)
+    rows = conn.execute(q).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
+def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
+    """Read the database once into the frames every ranking filters."""
+    text = pl.String
+    with engine.connect() as conn:
+        studies = _read(conn, StudyRow, {
+            "nct_id": text, "overall_status": text, "study_type": text, "start_date": pl.Date,
+            "first_posted_date": pl.Date, "lead_sponsor_name": text, "lead_sponsor_class": text,
+            "enrollment": pl.Int64, "synthetic": pl.Boolean})  # fmt: skip
+        phases = _read(conn, PhaseRow, {"nct_id": text, "phase": text})
+        areas = _read(conn, StudyAreaRow, {"nct_id": text, "area": text})
+        sites_t = table(SiteRow)
+        sites = _read(conn, SiteRow, {
+            "nct_id": text, "facility": text, "place_id": text, "place_name": text, "regions": text,
+            "institution_id": text, "institution_name": text, "placeholder": pl.Boolean},
+            where=sites_t.c.place_id.is_not(None))  # fmt: skip
+        version = conn.execute(select(func.max(table(HarvestRunRow).c.id))).scalar()
+    return frames_from(studies, phases, areas, sites, regions, data_version=str(version))
+
+
+def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame, sites: pl.DataFrame,
+                regions: Sequence[Region] = (), data_version: str = "") -> Frames:  # fmt: skip
+    """Frames from raw tables (separate from the database so tests can build them by hand)."""
+    studies = studies.with_columns(
+        pl.col("start_date").dt.year().alias("start_year"),
+        pl.col("first_posted_date").dt.year().alias("first_posted_year"),
+        pl.col("lead_sponsor_class").fill_null("UNKNOWN"),
+        pl.col("lead_sponsor_class").map_elements(sponsor_bucket, return_dtype=pl.String).alias("sponsor_bucket"),
+    )
+    by_study = phases.group_by("nct_id").agg(pl.col("phase"))
+    types = dict(zip(studies["nct_id"], studies["study_type"], strict=True))
+    listed = dict(zip(by_study["nct_id"], by_study["phase"].to_list(), strict=True))
+    rows = [(n, b) for n in studies["nct_id"] for b in phase_buckets(listed.get(n, []), types.get(n))]
+    phase_frame = pl.DataFrame(rows, schema={"nct_id": pl.String, "phase_bucket": pl.String}, orient="row")
+
+    cities = sites.select("nct_id", pl.col("place_id").alias("key"), pl.col("place_name").alias("name")).unique(
+        ["nct_id", "key"]
+    )
+    real = sites.filter(~pl.col("placeholder").fill_null(False) & pl.col("institution_id").is_not_null())
+    institutions = real.select(
+        "nct_id", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id"
+    ).unique(["nct_id", "key"])
+    site_level = (
+        real.with_columns(
+            (pl.col("place_id") + "|" + pl.col("facility").str.to_lowercase().str.strip_chars()).alias("key"),
+            (pl.col("facility") + " (" + pl.col("place_name") + ")").alias("name"),
+        )
+        .select("nct_id", "key", "name", "place_id")
+        .unique(["nct_id", "key"])
+    )
+    region_rows = (
+        sites.filter(pl.col("regions").is_not_null())
+        .select("nct_id", pl.col("regions").str.split("|").alias("key"))
+        .explode("key")
+        .unique()
+    )
+    labels = {r.name: r.label for r in regions}
+    region_level = region_rows.with_columns(pl.col("key").replace_strict(labels, default=pl.col("key")).alias("name"))
+    place_regions = (
+        sites.filter(pl.col("regions").is_not_null())
+        .select("place_id", pl.col("regions").str.split("|").alias("region"))
+        .explode("region")
+        .unique()
+    )
+    populations = {
+        "region": {r.name: r.population for r in regions},
+        "city": {p.id: p.population for r in regions for p in r.places},
+    }
+    return Frames(
+        studies=studies,
+        phases=phase_frame,
+        registry_phases=phases,
+        areas=areas,
+        links={"institution": institutions, "site": site_level, "city": cities, "region": region_level},
+        populations=populations,
+        place_regions=place_regions,
+        data_version=data_version,
+    )
+
+
+def matching_studies(frames: Frames, f: Filters) -> pl.DataFrame:
+    """The studies (``nct_id`` plus study columns) that pass every study-level filter."""
+    s = frames.studies
+    year_col = "start_year" if f.date_field == "start" else "first_posted_year"
+    if f.year_from is not None:
+        s = s.filter(pl.col(year_col) >= f.year_from)
+    if f.year_to is not None:
+        s = s.filter(pl.col(year_col) <= f.year_to)
+    if f.statuses:
+        s = s.filter(pl.col("overall_status").is_in(list(f.statuses)))
+    if f.sponsor_classes:
+        s = s.filter(pl.col("lead_sponsor_class").is_in(list(f.sponsor_classes)))
+    if f.sponsor_name:
+        s = s.filter(pl.col("lead_sponsor_name").str.to_lowercase().str.contains(f.sponsor_name.lower(), literal=True))
+    if f.study_types:
+        s = s.filter(pl.col("study_type").is_in(list(f.study_types)))
+    if f.phases:
+        ids = frames.phases.filter(pl.col("phase_bucket").is_in(list(f.phases)))["nct_id"].unique()
+        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+    if f.registry_phases:
+        ids = frames.registry_phases.filter(pl.col("phase").is_in(list(f.registry_phases)))["nct_id"].unique()
+        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+    if f.areas:
+        ids = frames.areas.filter(pl.col("area").is_in(list(f.areas)))["nct_id"].unique()
+        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+    return s
+
+
+def _links(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
+    links = frames.links[level]
+    if level == "region":
+        if f.region:
+            links = links.filter(pl.col("key") == f.region)
+        return links
+    if f.region or f.place_id:
+        allowed = frames.place_regions if frames.place_regions is not None else pl.DataFrame()
+        if f.region:
+            places = allowed.filter(pl.col("region") == f.region)["place_id"].unique()
+            col = "key" if level == "city" else "place_id"
+            links = links.filter(pl.col(col).is_in(places.implode()))
+        if f.place_id:
+            col = "key" if level == "city" else "place_id"
+            links = links.filter(pl.col(col) == f.place_id)
+    return links
+
+
+def rank(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
+    """Entities of ``level`` ranked by trials (studies counted once per entity), with metrics.
+
+    Columns: rank, name, trials, industry_trials, recruiting_now, per_100k (cities, regions),
+    share_of_region (cities, institutions, sites: share of the region's trials), growth (vs the
+    previous window of the same length; null without a window), key.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    studies = matching_studies(frames, f)
+    pairs = _links(frames, level, f).join(studies.select("nct_id", "sponsor_bucket", "overall_status"), on="nct_id")
+    out = (
+        pairs.group_by("key")
+        .agg(
+            pl.col("name").first(),
+            pl.len().alias("trials"),
+            (pl.col("sponsor_bucket") == "industry").sum().alias("industry_trials"),
+            pl.col("overall_status").is_in(list(RECRUITING_NOW)).sum().alias("recruiting_now"),
+        )
+        .with_columns(pl.col("trials").cast(pl.Int64))
+    )
+    pops = frames.populations.get(level, {})
+    out = out.with_columns(
+        pl.col("key").replace_strict(pops, default=None, return_dtype=pl.Int64).alias("population")
+    ).with_columns((pl.col("trials") * 100_000 / pl.col("population")).round(2).alias("per_100k"))
+    if f.region and level != "region":
+        region_total = pairs_total(frames, f)
+        out = out.with_columns((pl.col("trials") / region_total).round(4).alias("share_of_region"))
+    else:
+        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("share_of_region"))
+    prev = f.previous_window()
+    if prev is not None:
+        before = rank_counts(frames, level, prev)
+        out = out.join(before, on="key", how="left").with_columns(
+            ((pl.col("trials") - pl.col("prev_trials")) / pl.col("prev_trials")).round(4).alias("growth")
+        )
+    else:
+        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("growth"))
+    out = out.sort(["trials", "name"], descending=[True, False]).with_columns(
+        pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
+    )
+    return out.select("rank", "name", "trials", "industry_trials", "recruiting_now", "per_100k", "share_of_region",
+                      "growth", "key")  # fmt: skip
+
+
+def rank_counts(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
+    studies = matching_studies(frames, f).select("nct_id")
+    return (
+        _links(frames, level, f)
+        .join(studies, on="nct_id")
+        .group_by("key")
+        .agg(pl.len().cast(pl.Int64).alias("prev_trials"))
+    )
+
+
+def pairs_total(frames: Frames, f: Filters) -> int:
+    """Distinct studies with a site in the filtered region/place (the denominator of shares)."""
+    studies = matching_studies(frames, f).select("nct_id")
+    links = _links(frames, "city", f).join(studies, on="nct_id")
+    return int(links["nct_id"].n_unique()) or 1
+
+
+#: A published search strategy, reproducible as a preset (see the README for its source and rules).
+PRESETS: dict[str, Filters] = {
+    "city-participation-2013-2022": Filters(
+        statuses=("RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION"),
+        registry_phases=("PHASE1", "PHASE2", "PHASE3"),
+        sponsor_classes=("INDUSTRY", "OTHER"),
+        year_from=2013,
+        year_to=2022,
+    ),
+}
+PRESET_PLACES = ("ruhr", "berlin", "hamburg", "munich", "cologne")
