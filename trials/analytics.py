@@ -65,6 +65,7 @@ class Frames:
     populations: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> key -> inhabitants
     place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
     data_version: str = ""
+    data_timestamp: str | None = None
 
 
 def _read(conn: Connection, model: type[Base], schema: dict[str, pl.DataType | type[pl.DataType]],
@@ -93,8 +94,14 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
             "nct_id": text, "facility": text, "place_id": text, "place_name": text, "regions": text,
             "institution_id": text, "institution_name": text, "placeholder": pl.Boolean},
             where=sites_t.c.place_id.is_not(None))  # fmt: skip
-        version = conn.execute(select(func.max(table(HarvestRunRow).c.id))).scalar()
-    return frames_from(studies, phases, areas, sites, regions, data_version=str(version))
+        runs = table(HarvestRunRow)
+        version = conn.execute(select(func.max(runs.c.id))).scalar()
+        stamp = conn.execute(
+            select(runs.c.data_timestamp).where(runs.c.data_timestamp.is_not(None)).order_by(runs.c.id.desc()).limit(1)
+        ).scalar()
+    fr = frames_from(studies, phases, areas, sites, regions, data_version=str(version))
+    fr.data_timestamp = stamp
+    return fr
 
 
 def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame, sites: pl.DataFrame,
@@ -276,3 +283,43 @@ PRESETS: dict[str, Filters] = {
     ),
 }
 PRESET_PLACES = ("ruhr", "berlin", "hamburg", "munich", "cologne")
+
+
+def studies_in(frames: Frames, level: str, f: Filters, key: str | None = None) -> pl.DataFrame:
+    """The filtered studies linked to one entity (or, without ``key``, to the filtered region/place)."""
+    links = _links(frames, level, f)
+    if key is not None:
+        links = links.filter(pl.col("key") == key)
+    ids = links["nct_id"].unique().implode()
+    return matching_studies(frames, f).filter(pl.col("nct_id").is_in(ids))
+
+
+def mix(frames: Frames, level: str, f: Filters, by: str, key: str | None = None) -> pl.DataFrame:
+    """Studies per phase bucket, sponsor bucket or area (``by``) for the filtered entity or region.
+
+    Buckets and areas overlap, so the counts can add up to more than the number of studies.
+    """
+    ids = studies_in(frames, level, f, key).select("nct_id")
+    if by == "phase_bucket":
+        source = frames.phases
+    elif by == "area":
+        source = frames.areas
+    elif by == "sponsor_bucket":
+        source = frames.studies.select("nct_id", "sponsor_bucket")
+    else:
+        raise ValueError(f"cannot mix by {by!r}")
+    return (
+        source.join(ids, on="nct_id").group_by(by).agg(pl.len().cast(pl.Int64).alias("trials"))
+        .sort(["trials", by], descending=[True, False])
+    )  # fmt: skip
+
+
+def trend(frames: Frames, level: str, f: Filters, keys: Sequence[str]) -> pl.DataFrame:
+    """Trials per start year for each of ``keys`` (long format: key, name, year, trials)."""
+    studies = matching_studies(frames, f).select("nct_id", pl.col("start_year").alias("year"))
+    links = frames.links[level].filter(pl.col("key").is_in(list(keys)))
+    return (
+        links.join(studies, on="nct_id").filter(pl.col("year").is_not_null())
+        .group_by("key", "year").agg(pl.col("name").first(), pl.len().cast(pl.Int64).alias("trials"))
+        .sort("key", "year")
+    )  # fmt: skip

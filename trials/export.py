@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from dataclasses import asdict
+from typing import Any
 
 import polars as pl
+import xlsxwriter
+
+COUNTING_RULES = (
+    "A study counts once per place or institution however many of its sites are there; a multi-phase or "
+    "multi-area study counts in each bucket; placeholder sites count for their city, never as an institution."
+)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,4 +35,36 @@ def to_csv(table: pl.DataFrame) -> str:
     writer.writerow(table.columns)
     for row in table.iter_rows():
         writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return buf.getvalue()
+
+
+def to_xlsx(
+    table: pl.DataFrame, filters: Any, level: str, data_version: str, data_timestamp: str | None = None
+) -> bytes:
+    """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, generated at, rules."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet("Ranking")
+    for c, name in enumerate(table.columns):
+        sheet.write_string(0, c, name)
+    for r, row in enumerate(table.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            elif value is not None:
+                sheet.write_string(r, c, str(value))
+    prov = book.add_worksheet("Provenance")
+    lines = [
+        ("source", "ClinicalTrials.gov API v2, harvested by ruhr-trials"),
+        ("registry data timestamp", data_timestamp or "unknown"),
+        ("data version (harvest run)", data_version),
+        ("generated at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("ranking", level),
+        ("counting rules", COUNTING_RULES),
+    ]
+    lines += [(f"filter: {k}", str(v)) for k, v in asdict(filters).items() if v not in (None, (), "")]
+    for r, (k, v) in enumerate(lines):
+        prov.write_string(r, 0, k)
+        prov.write_string(r, 1, v)
+    book.close()
     return buf.getvalue()

@@ -1,0 +1,51 @@
+"""English and German labels for the app (one place, so a page never hard-codes UI text twice)."""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, str]] = {
+    "overview": {"en": "Overview", "de": "Überblick"},
+    "rankings": {"en": "Rankings", "de": "Ranglisten"},
+    "compare": {"en": "Compare places", "de": "Orte vergleichen"},
+    "profile": {"en": "Profile", "de": "Profil"},
+    "map": {"en": "Map", "de": "Karte"},
+    "data": {"en": "Data", "de": "Daten"},
+    "region": {"en": "Region", "de": "Region"},
+    "level": {"en": "Rank", "de": "Rangliste nach"},
+    "institution": {"en": "Institutions", "de": "Einrichtungen"},
+    "site": {"en": "Sites", "de": "Studienzentren"},
+    "city": {"en": "Cities", "de": "Städte"},
+    "phase": {"en": "Phase", "de": "Phase"},
+    "sponsor_class": {"en": "Lead sponsor class", "de": "Sponsor-Klasse"},
+    "sponsor": {"en": "Lead sponsor contains", "de": "Sponsor enthält"},
+    "area": {"en": "Therapeutic area", "de": "Therapiegebiet"},
+    "status": {"en": "Overall status", "de": "Status"},
+    "years": {"en": "Start years", "de": "Startjahre"},
+    "all_years": {"en": "All years", "de": "Alle Jahre"},
+    "trials": {"en": "Trials", "de": "Studien"},
+    "industry": {"en": "Industry-sponsored", "de": "Industriegesponsert"},
+    "recruiting": {"en": "Recruiting now", "de": "Rekrutiert aktuell"},
+    "per_100k": {"en": "per 100,000 inhabitants", "de": "je 100.000 Einwohner"},
+    "empty": {"en": "No data yet. Run `trials harvest` (or `./run`) to fill the database.",
+              "de": "Noch keine Daten. `trials harvest` (oder `./run`) füllt die Datenbank."},
+    "no_match": {"en": "No trials match these filters.", "de": "Keine Studien passen zu diesen Filtern."},
+    "counting": {
+        "en": "A study counts once per place or institution however many of its sites are there. A multi-phase "
+              "or multi-area study counts in each bucket, so bucket counts add up to more than the total. "
+              "Placeholder sites ('Research Site') count for their city, never as an institution.",
+        "de": "Eine Studie zählt je Ort oder Einrichtung einmal, egal wie viele Zentren dort sind. Mehrphasige "
+              "Studien oder Studien in mehreren Gebieten zählen in jeder Kategorie; die Summen sind daher größer "
+              "als die Gesamtzahl. Platzhalter ('Research Site') zählen für ihre Stadt, nie als Einrichtung.",
+    },
+    "download_csv": {"en": "Download CSV", "de": "CSV herunterladen"},
+    "download_xlsx": {"en": "Download XLSX", "de": "XLSX herunterladen"},
+    "freshness": {"en": "Registry data as of", "de": "Registerdaten vom"},
+    "synthetic": {"en": "This database holds SYNTHETIC records (made up for testing), not real registry data.",
+                  "de": "Diese Datenbank enthält SYNTHETISCHE Datensätze (für Tests erfunden), keine Registerdaten."},
+}  # fmt: skip
+
+
+def t(key: str, lang: str) -> str:
+    entry = LABELS.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["en"]

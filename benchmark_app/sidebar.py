@@ -1,0 +1,57 @@
+"""The sidebar filters, shared by the pages: read from the URL, shown as widgets, written back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from benchmark_app.i18n import t
+from benchmark_app.state import STATUSES, lang, read_filters, regions, write_filters
+from trials.analytics import SPONSOR_CLASSES, Filters
+from trials.areas import AREA_BY_CODE
+from trials.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
+
+
+def area_name(code: str, lg: str) -> str:
+    area = AREA_BY_CODE[code]
+    return area.name_de if lg == "de" else area.name_en
+
+
+def sidebar_filters(default_level: str = "institution", with_level: bool = False) -> tuple[Filters, str]:
+    url = read_filters(default_level)
+    for notice in url.notices:
+        st.warning(notice)
+    f, lg = url.filters, lang()
+    sb = st.sidebar
+    names = [r.name for r in regions()]
+    labels = {r.name: r.label for r in regions()}
+    region = sb.selectbox(t("region", lg), names, index=names.index(f.region or "ruhr"),
+                          format_func=lambda n: labels[n], key="f_region")  # fmt: skip
+    level = url.level
+    if with_level:
+        levels = ["institution", "site", "city", "region"]
+        level = sb.radio(t("level", lg), levels, index=levels.index(level), key="f_level",
+                         format_func=lambda v: t(v, lg), horizontal=True)  # fmt: skip
+    years = sb.slider(t("years", lg), 2000, 2030, (f.year_from or 2000, f.year_to or 2030), key="f_years")
+    phases = sb.multiselect(t("phase", lg), PHASE_BUCKETS, default=list(f.phases), key="f_phase",
+                            format_func=lambda p: PHASE_BUCKET_LABELS[p])  # fmt: skip
+    classes = sb.multiselect(t("sponsor_class", lg), SPONSOR_CLASSES, default=list(f.sponsor_classes), key="f_cls")
+    sponsor = sb.text_input(t("sponsor", lg), value=f.sponsor_name or "", key="f_sponsor")
+    areas = sb.multiselect(t("area", lg), list(AREA_BY_CODE), default=list(f.areas), key="f_area",
+                           format_func=lambda a: area_name(a, lg))  # fmt: skip
+    statuses = sb.multiselect(t("status", lg), STATUSES, default=list(f.statuses), key="f_status")
+    sb.caption(t("counting", lg))
+    chosen = replace(
+        f,
+        region=region,
+        year_from=years[0] if years[0] > 2000 else None,
+        year_to=years[1] if years[1] < 2030 else None,
+        phases=tuple(phases),
+        sponsor_classes=tuple(classes),
+        sponsor_name=sponsor.strip() or None,
+        areas=tuple(areas),
+        statuses=tuple(statuses),
+    )
+    write_filters(chosen, level if with_level else None)
+    return chosen, level
