@@ -68,8 +68,11 @@ def machine() -> dict[str, Any]:
 
 
 def write_report(name: str, figures: dict[str, Any], lines: list[str]) -> Path:
+    """Write bench/reports/NAME.{json,md} and print the Markdown table."""
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / f"{name}.json").write_text(json.dumps({**figures, "machine": machine()}, indent=2, default=str))
     md = REPORTS / f"{name}.md"
     md.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nreport: {md}")
     return md

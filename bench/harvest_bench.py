@@ -113,9 +113,7 @@ def main() -> None:
         "",
         "The fake API runs in its own process on the same 2 cores; data is synthetic.",
     ]
-    path = write_report("harvest", figures, lines)
-    print("\n".join(lines))
-    print(f"\nreport: {path}")
+    write_report("harvest", figures, lines)
 
 
 if __name__ == "__main__":

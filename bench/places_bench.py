@@ -83,9 +83,7 @@ def main() -> None:
         "Both run with their caches (registry strings repeat); the synthetic corpus has few distinct strings,",
         "so the uncached rows show what a new string costs. Synthetic data.",
     ]
-    path = write_report("places", figures, lines)
-    print("\n".join(lines))
-    print(f"\nreport: {path}")
+    write_report("places", figures, lines)
 
 
 if __name__ == "__main__":
