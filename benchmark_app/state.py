@@ -16,7 +16,7 @@ from db.models import HarvestRunRow, StudyRow, table
 from trials.analytics import SPONSOR_CLASSES, Filters, Frames, build_frames
 from trials.areas import AREA_BY_CODE
 from trials.buckets import PHASE_BUCKETS
-from trials.regions import Region, load_regions
+from trials.regions import Region, configured_regions
 
 STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "COMPLETED",
             "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN")  # fmt: skip
@@ -49,7 +49,7 @@ def _frames(url: str, version: tuple[int, int]) -> Frames:
 
 @st.cache_resource(max_entries=1)
 def regions() -> list[Region]:
-    return load_regions()
+    return configured_regions()
 
 
 def frames() -> Frames:

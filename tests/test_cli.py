@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -108,3 +109,31 @@ def test_synth_writes_marked_records(tmp_path: Path) -> None:
     lines = out.read_text().splitlines()
     assert len(lines) == 50
     assert all(json.loads(line)["x-synthetic"] is True for line in lines)
+
+
+def test_a_user_region_is_harvested_and_assigned(real_corpus: Path, fake_api: Start, tmp_path: Path) -> None:
+    regions = tmp_path / "my_regions.toml"
+    regions.write_text(
+        '[[region]]\nname = "bochum-herne"\nlabel = "Bochum and Herne"\ncountry = "Germany"\n'
+        "circles = [[51.50, 7.22, 8]]\n\n"
+        '[[region.place]]\nid = "de:05911000"\nname = "Bochum"\ncountry = "DE"\nlat = 51.48165\nlon = 7.21648\n'
+        "population = 364454\n\n"
+        '[[region.place]]\nid = "de:05916000"\nname = "Herne"\ncountry = "DE"\nlat = 51.5388\nlon = 7.22572\n'
+        "population = 157895\n",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    server = fake_api(real_corpus)
+    r = trials("harvest", "--base-url", server.base_url, "--rate", "0", "--regions-file", str(regions), "--db", url)
+    assert r.returncode == 0, r.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "trials", "sites", "--db", url, "--region", "bochum-herne"],
+        capture_output=True, text=True, check=False, timeout=120,
+        env={**os.environ, "TRIALS_REGIONS_FILE": str(regions)},
+    )  # fmt: skip
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows and all(row["regions"] == "bochum-herne" for row in rows)
+    assert {row["place_name"] for row in rows} == {"Bochum", "Herne"}

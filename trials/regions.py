@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -12,6 +13,8 @@ from trials.api import StudyQuery, geo_filter
 from trials.errors import ConfigError
 
 BUILTIN_REGIONS = "regions.toml"
+#: Environment variable naming the region file every command and the app use (default: built-in).
+REGIONS_ENV = "TRIALS_REGIONS_FILE"
 
 
 @dataclass(frozen=True)
@@ -191,3 +194,9 @@ def select_regions(regions: list[Region], names: list[str]) -> list[Region]:
             raise ConfigError(f"unknown region {n!r}; known regions: {known}")
         chosen.append(r)
     return chosen
+
+
+def configured_regions() -> list[Region]:
+    """The regions of ``$TRIALS_REGIONS_FILE``, else the built-in file: one source for harvest, places and app."""
+    path = os.environ.get(REGIONS_ENV)
+    return load_regions(Path(path) if path else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from trials.api import DEFAULT_BASE_URL, CtgovClient
 from trials.errors import ConfigError
 from trials.harvest import Harvester, HarvestReport, plan_queries
 from trials.progress import HarvestProgress, LogProgress, RichProgress
-from trials.regions import load_regions, select_regions
+from trials.regions import REGIONS_ENV, configured_regions, select_regions
 from trials.retry import RetryPolicy
 
 
@@ -47,7 +48,10 @@ def run_harvest(args: HarvestArgs) -> HarvestReport:
     _check_since(args.since)
     if args.from_file is not None and not args.from_file.exists():
         raise ConfigError(f"--from-file: {args.from_file} does not exist")
-    regions = select_regions(load_regions(args.regions_file), args.regions)
+    if args.regions_file is not None:
+        # Every part of the harvest (queries, and place assignment in the decoder process) uses this file.
+        os.environ[REGIONS_ENV] = str(args.regions_file)
+    regions = select_regions(configured_regions(), args.regions)
     engine = make_engine(args.db_url)
     upgrade(engine)
     progress: HarvestProgress = RichProgress() if args.progress else LogProgress()
