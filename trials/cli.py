@@ -124,6 +124,9 @@ def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_second
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
         return
+    except OSError as exc:
+        _fail(TrialsError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port"), EXIT_USAGE)
+        return
     click.echo(
         f"fake ClinicalTrials.gov API on {server.base_url} ({len(server.api.corpus.studies)} studies)",
         err=True,

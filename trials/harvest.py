@@ -116,10 +116,18 @@ def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[St
     return plan
 
 
-def classify_page(page: StudiesPage) -> tuple[StudiesPage, list[Accepted | Rejected]]:
-    """Decode and normalise every record of a page (runs in a worker process)."""
+def classify_tagged(
+    tagged: tuple[int, StudiesPage | None],
+) -> tuple[int, StudiesPage | None, list[Accepted | Rejected]]:
+    """Decode and normalise every record of query ``i``'s page (runs in the decoder process).
+
+    The page comes back without its records (they are in the result), so little crosses back.
+    """
+    i, page = tagged
+    if page is None:
+        return i, None, []
     items = [classify(bytes(r)) for r in page.studies]
-    return StudiesPage(studies=[], nextPageToken=page.nextPageToken, totalCount=page.totalCount), items
+    return i, StudiesPage(studies=[], nextPageToken=page.nextPageToken, totalCount=page.totalCount), items
 
 
 def classify_batch(raws: list[bytes]) -> list[Accepted | Rejected]:
@@ -194,43 +202,63 @@ class Harvester:
         def body() -> Iterator[None]:
             report.data_timestamp = client.version().dataTimestamp
             seen: set[str] = set()
-            for i, query in enumerate(queries):
-                self.store.add_query(run_id, i, query.label, dict(query.params))
-                self.progress.query_started(i + 1, len(queries), query.label)
-                result = QueryResult(query.label, None, 0, 0)
-                report.queries.append(result)
-                try:
-                    # Decoding runs a page or two ahead in a worker process, on the other core.
-                    classified = map_ahead(
-                        classify_page,
-                        client.pages(query, page_size=page_size),
-                        processes=self.parallel,
-                        worth_it=lambda first: len(first.studies) >= PARALLEL_MIN_STUDIES,
-                    )
-                    for page, items in classified:
-                        accepted, rejected, dups = split_page(items, seen)
-                        if result.pages == 0:
-                            result.total_count = page.totalCount
-                        result.pages += 1
-                        result.received += len(items)
-                        report.pages += 1
-                        report.studies_seen += len(items)
-                        report.duplicates += dups
-                        report.add(self.store.write_page(run_id, accepted, rejected))
-                        report.requests = client.requests_made
-                        report.faults = client.faults
-                        self.progress.page_done(result.pages, result.total_count, len(items), result.received)
-                        if report.pages % 10 == 0:
-                            self.store.update_run(run_id, **report.counts())
-                        yield None
-                except TrialsError as exc:
+            fetching = 0  # the query whose pages the generator is reading (it runs ahead of the writer)
+
+            def tagged_pages() -> Iterator[tuple[int, StudiesPage | None]]:
+                nonlocal fetching
+                for i, query in enumerate(queries):
+                    fetching = i
+                    for page in client.pages(query, page_size=page_size):
+                        yield i, page
+                    yield i, None  # the query is complete
+
+            def start(i: int) -> QueryResult:
+                self.store.add_query(run_id, i, queries[i].label, dict(queries[i].params))
+                self.progress.query_started(i + 1, len(queries), queries[i].label)
+                report.queries.append(QueryResult(queries[i].label, None, 0, 0))
+                return report.queries[-1]
+
+            # One decoder process for the whole run decodes a page or two ahead, on the other core.
+            classified = map_ahead(
+                classify_tagged,
+                tagged_pages(),
+                processes=self.parallel,
+                worth_it=lambda first: first[1] is not None and len(first[1].studies) >= PARALLEL_MIN_STUDIES,
+            )
+            try:
+                for i, page, items in classified:
+                    result = report.queries[i] if i < len(report.queries) else start(i)
+                    if page is None:
+                        outcome = "mismatch" if result.mismatch else "ok"
+                        note = (
+                            f"API announced {result.total_count}, received {result.received}"
+                            if result.mismatch
+                            else None
+                        )
+                        self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
+                        self.progress.query_done(result.label, result.received, result.total_count)
+                        continue
+                    accepted, rejected, dups = split_page(items, seen)
+                    if result.pages == 0:
+                        result.total_count = page.totalCount
+                    result.pages += 1
+                    result.received += len(items)
+                    report.pages += 1
+                    report.studies_seen += len(items)
+                    report.duplicates += dups
+                    report.add(self.store.write_page(run_id, accepted, rejected))
                     report.requests, report.faults = client.requests_made, client.faults
-                    self.store.finish_query(run_id, i, outcome="failed", note=str(exc), **_query_values(result))
-                    raise
-                outcome = "mismatch" if result.mismatch else "ok"
-                note = f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
-                self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
-                self.progress.query_done(query.label, result.received, result.total_count)
+                    self.progress.page_done(result.pages, result.total_count, len(items), result.received)
+                    if report.pages % 10 == 0:
+                        self.store.update_run(run_id, **report.counts())
+                    yield None
+            except TrialsError as exc:
+                report.requests, report.faults = client.requests_made, client.faults
+                while len(report.queries) <= fetching:
+                    start(len(report.queries))
+                failed = report.queries[fetching]
+                self.store.finish_query(run_id, fetching, outcome="failed", note=str(exc), **_query_values(failed))
+                raise
             report.requests, report.faults = client.requests_made, client.faults
 
         return self._run(report, body(), started)

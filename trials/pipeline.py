@@ -48,9 +48,16 @@ def map_ahead(
     ctx = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         pending: deque[Future[R]] = deque([pool.submit(fn, head)])
-        for item in iterator:
-            pending.append(pool.submit(fn, item))
-            if len(pending) > depth:
+        try:
+            for item in iterator:
+                pending.append(pool.submit(fn, item))
+                if len(pending) > depth:
+                    yield pending.popleft().result()
+        except Exception:
+            # The source failed while items were still in flight: hand those over first, so the
+            # consumer keeps (writes) everything that was read before the failure.
+            while pending:
                 yield pending.popleft().result()
+            raise
         while pending:
             yield pending.popleft().result()
