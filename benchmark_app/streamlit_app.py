@@ -17,7 +17,7 @@ lg = lang()
 pages = Path(__file__).parent / "app_pages"
 nav = st.navigation(
     [
-        st.Page(pages / "overview.py", title=t("overview", lg), default=True, url_path="overview"),
+        st.Page(pages / "overview.py", title=t("overview", lg), default=True),  # served at /
         st.Page(pages / "rankings.py", title=t("rankings", lg), url_path="rankings"),
         st.Page(pages / "compare.py", title=t("compare", lg), url_path="compare"),
         st.Page(pages / "profile.py", title=t("profile", lg), url_path="profile"),
