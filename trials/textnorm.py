@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, whitespace collapsed: ``'Köln '`` -> ``'koln'``."""
@@ -14,11 +12,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
-
-
-def fold_umlauts(text: str) -> str:
-    """Like :func:`fold` but German umlauts become their two-letter spelling: ``'Köln'`` -> ``'koeln'``."""
-    return fold(text.translate(_UMLAUTS))
 
 
 _DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
