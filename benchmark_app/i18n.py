@@ -41,6 +41,39 @@ LABELS: dict[str, dict[str, str]] = {
     "freshness": {"en": "Registry data as of", "de": "Registerdaten vom"},
     "synthetic": {"en": "This database holds SYNTHETIC records (made up for testing), not real registry data.",
                   "de": "Diese Datenbank enthält SYNTHETISCHE Datensätze (für Tests erfunden), keine Registerdaten."},
+    "rank": {"en": "Rank", "de": "Rang"},
+    "overlap": {"en": "Areas and phases overlap: a study can count in several, so the rows add up to more than "
+                      "the number of trials.",
+                "de": "Gebiete und Phasen überschneiden sich: eine Studie kann mehrfach zählen."},
+    "top_sponsors": {"en": "Top lead sponsors", "de": "Häufigste Sponsoren"},
+    "trend": {"en": "Trials by start year", "de": "Studien nach Startjahr"},
+    "peers": {"en": "Peers in the ranking", "de": "Nachbarn in der Rangliste"},
+    "trial_list": {"en": "Trials", "de": "Studien"},
+    "competing": {"en": "Competing recruiting trials in the same areas within {km} km",
+                  "de": "Konkurrierende rekrutierende Studien derselben Gebiete im Umkreis von {km} km"},
+    "office": {"en": "For trial offices", "de": "Für Studienzentralen"},
+    "changed_since": {"en": "What changed since", "de": "Änderungen seit"},
+    "new_trials": {"en": "New trials (first posted since then)", "de": "Neue Studien (seitdem registriert)"},
+    "status_changes": {"en": "Status changes seen by our harvests", "de": "Statusänderungen (aus unseren Abrufen)"},
+    "stale": {"en": "Active records not updated for over a year", "de": "Aktive Einträge seit über einem Jahr "
+              "nicht aktualisiert"},
+    "none": {"en": "None.", "de": "Keine."},
+    "date_field": {"en": "Years count by", "de": "Jahre nach"},
+    "date_start": {"en": "start date", "de": "Studienbeginn"},
+    "date_first_posted": {"en": "first posted", "de": "Erstregistrierung"},
+    "study_type": {"en": "Study type", "de": "Studientyp"},
+    "preset": {"en": "Preset", "de": "Vorlage"},
+    "no_preset": {"en": "None (use the filters)", "de": "Keine (Filter verwenden)"},
+    "preset_note": {"en": "City participation 2013-2022: recruiting, active, completed or enrolling by invitation; "
+                          "phase 1 to 3; lead sponsor industry or other; started 2013-2022; Ruhr cities against "
+                          "Berlin, Hamburg, Munich and Cologne. The sidebar filters do not apply.",
+                    "de": "Städtebeteiligung 2013-2022: rekrutierend, aktiv, abgeschlossen oder auf Einladung; "
+                          "Phase 1 bis 3; Sponsor Industrie oder andere; Beginn 2013-2022; Ruhrgebietsstädte "
+                          "gegenüber Berlin, Hamburg, München und Köln. Die Filter links gelten hier nicht."},
+    "map_note": {"en": "The registry gives city centres, not facility addresses: sites are drawn on a small ring "
+                       "around their city's centre.",
+                 "de": "Das Register nennt Stadtmittelpunkte, keine Adressen: Zentren liegen auf einem kleinen Ring "
+                       "um ihren Stadtmittelpunkt."},
 }  # fmt: skip
 
 

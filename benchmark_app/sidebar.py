@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from benchmark_app.i18n import t
-from benchmark_app.state import STATUSES, lang, read_filters, regions, write_filters
+from benchmark_app.state import DATE_FIELDS, STATUSES, STUDY_TYPES, lang, read_filters, regions, write_filters
 from trials.analytics import SPONSOR_CLASSES, Filters
 from trials.areas import AREA_BY_CODE
 from trials.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
@@ -34,6 +34,8 @@ def sidebar_filters(default_level: str = "institution", with_level: bool = False
         level = sb.radio(t("level", lg), levels, index=levels.index(level), key="f_level",
                          format_func=lambda v: t(v, lg), horizontal=True)  # fmt: skip
     years = sb.slider(t("years", lg), 2000, 2030, (f.year_from or 2000, f.year_to or 2030), key="f_years")
+    date_field = sb.radio(t("date_field", lg), DATE_FIELDS, index=DATE_FIELDS.index(f.date_field), key="f_date",
+                          format_func=lambda v: t(f"date_{v}", lg), horizontal=True)  # fmt: skip
     phases = sb.multiselect(t("phase", lg), PHASE_BUCKETS, default=list(f.phases), key="f_phase",
                             format_func=lambda p: PHASE_BUCKET_LABELS[p])  # fmt: skip
     classes = sb.multiselect(t("sponsor_class", lg), SPONSOR_CLASSES, default=list(f.sponsor_classes), key="f_cls")
@@ -41,12 +43,15 @@ def sidebar_filters(default_level: str = "institution", with_level: bool = False
     areas = sb.multiselect(t("area", lg), list(AREA_BY_CODE), default=list(f.areas), key="f_area",
                            format_func=lambda a: area_name(a, lg))  # fmt: skip
     statuses = sb.multiselect(t("status", lg), STATUSES, default=list(f.statuses), key="f_status")
+    types = sb.multiselect(t("study_type", lg), STUDY_TYPES, default=list(f.study_types), key="f_type")
     sb.caption(t("counting", lg))
     chosen = replace(
         f,
         region=region,
         year_from=years[0] if years[0] > 2000 else None,
         year_to=years[1] if years[1] < 2030 else None,
+        date_field=date_field,
+        study_types=tuple(types),
         phases=tuple(phases),
         sponsor_classes=tuple(classes),
         sponsor_name=sponsor.strip() or None,

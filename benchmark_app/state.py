@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from db.engine import default_db_url, make_engine
 from db.migrate import upgrade
 from db.models import HarvestRunRow, StudyRow, table
+from db.store import Store
 from trials.analytics import SPONSOR_CLASSES, Filters, Frames, build_frames
 from trials.areas import AREA_BY_CODE
 from trials.buckets import PHASE_BUCKETS
@@ -20,6 +21,10 @@ from trials.regions import Region, configured_regions
 
 STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "COMPLETED",
             "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN")  # fmt: skip
+
+
+STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")
+DATE_FIELDS = ("start", "first_posted")
 
 
 def db_url() -> str:
@@ -52,9 +57,26 @@ def regions() -> list[Region]:
     return configured_regions()
 
 
+@st.cache_resource(max_entries=1)
+def place_coords() -> dict[str, tuple[float, float]]:
+    """Coordinates of the configured regions' places (for maps and "nearby")."""
+    return {p.id: (p.lat, p.lon) for r in regions() for p in r.places}
+
+
 def frames() -> Frames:
     url = db_url()
     return _frames(url, data_version(url))
+
+
+@st.cache_data(max_entries=4, ttl=600)
+def _queries(url: str, version: tuple[int, int]) -> list[str]:
+    return Store(_engine(url)).last_good_queries()
+
+
+def provenance_queries() -> list[str]:
+    """The registry queries behind the current data (for export provenance)."""
+    url = db_url()
+    return _queries(url, data_version(url))
 
 
 def engine() -> Any:
@@ -113,6 +135,8 @@ def read_filters(default_level: str = "institution") -> UrlFilters:
         areas=_multi("area", list(AREA_BY_CODE), notices),
         statuses=_multi("status", STATUSES, notices),
         sponsor_name=st.query_params.get("sponsor") or None,
+        study_types=_multi("type", STUDY_TYPES, notices),
+        date_field=(_multi("date", DATE_FIELDS, notices) or ("start",))[0],
     )
     return UrlFilters(f, level, notices)
 
@@ -120,7 +144,7 @@ def read_filters(default_level: str = "institution") -> UrlFilters:
 def write_filters(f: Filters, level: str | None = None) -> None:
     """Put the current filters into the URL (other parameters, such as ``by`` or ``entity``, stay)."""
     params: dict[str, Any] = {k: st.query_params.get_all(k) for k in st.query_params}
-    for key in ("region", "from", "to", "phase", "sponsor_class", "area", "status", "sponsor"):
+    for key in ("region", "from", "to", "phase", "sponsor_class", "area", "status", "sponsor", "type", "date"):
         params.pop(key, None)
     params["lang"] = lang()
     if f.region:
@@ -132,11 +156,13 @@ def write_filters(f: Filters, level: str | None = None) -> None:
     if f.year_to is not None:
         params["to"] = str(f.year_to)
     for key, values in (("phase", f.phases), ("sponsor_class", f.sponsor_classes), ("area", f.areas),
-                        ("status", f.statuses)):  # fmt: skip
+                        ("status", f.statuses), ("type", f.study_types)):  # fmt: skip
         if values:
             params[key] = list(values)
     if f.sponsor_name:
         params["sponsor"] = f.sponsor_name
+    if f.date_field != "start":
+        params["date"] = f.date_field
     st.query_params.from_dict(params)
 
 

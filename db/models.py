@@ -211,6 +211,23 @@ class HarvestQueryRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class StatusChangeRow(Base):
+    """A study's overall status as it changed between two harvests: the registry keeps no history.
+
+    Written when an updated record arrives with a different ``overall_status`` than the stored one,
+    so trial offices can see "what changed since" a date.
+    """
+
+    __tablename__ = "status_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    nct_id: Mapped[str] = mapped_column(String(16), index=True)
+    old_status: Mapped[str | None] = mapped_column(String(40))
+    new_status: Mapped[str | None] = mapped_column(String(40))
+    observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_update_posted_date: Mapped[dt.date | None] = mapped_column(Date)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class QuarantineRow(Base):
     """A record that could not be decoded or normalised, kept whole with the reason."""
 

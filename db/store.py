@@ -25,6 +25,7 @@ from db.models import (
     HarvestRunRow,
     QuarantineRow,
     RawRecordRow,
+    StatusChangeRow,
     StudyRow,
     table,
 )
@@ -36,6 +37,7 @@ QUERIES = table(HarvestQueryRow)
 STUDIES = table(StudyRow)
 RAW = table(RawRecordRow)
 QUARANTINE = table(QuarantineRow)
+STATUS_CHANGES = table(StatusChangeRow)
 _CHILD_ROWS = {
     "sites": "sites",
     "study_phases": "phases",
@@ -93,6 +95,28 @@ class PageCounts:
     unchanged: int = 0
     quarantined: int = 0
     changed_ids: list[str] = field(default_factory=list)
+
+
+def status_changes(
+    stored: dict[str, str | None], incoming: Sequence[dict[str, Any]], run_id: int | None, observed_at: dt.datetime
+) -> list[dict[str, Any]]:
+    """History rows for stored studies whose overall status differs in the incoming record.
+
+    The registry shows only the current status; without these rows "what changed since Monday"
+    could not be answered. New studies have no previous status and give no row.
+    """
+    return [
+        {
+            "nct_id": row["nct_id"],
+            "old_status": stored[row["nct_id"]],
+            "new_status": row.get("overall_status"),
+            "observed_at": observed_at,
+            "last_update_posted_date": row.get("last_update_posted_date"),
+            "run_id": run_id,
+        }
+        for row in incoming
+        if row["nct_id"] in stored and stored[row["nct_id"]] != row.get("overall_status")
+    ]
 
 
 def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
@@ -180,9 +204,14 @@ class Store:
         with self.engine.begin() as conn:
             ids = [a.study.nct_id for a in accepted]
             stored: dict[str, str] = {}
+            statuses: dict[str, str | None] = {}
             for chunk in _chunks(ids):
-                q = select(STUDIES.c.nct_id, STUDIES.c.content_hash).where(STUDIES.c.nct_id.in_(chunk))
-                stored.update((nct_id, digest) for nct_id, digest in conn.execute(q))
+                q = select(STUDIES.c.nct_id, STUDIES.c.content_hash, STUDIES.c.overall_status).where(
+                    STUDIES.c.nct_id.in_(chunk)
+                )
+                for nct_id, digest, status in conn.execute(q):
+                    stored[nct_id] = digest
+                    statuses[nct_id] = status
             todo = [a for a in accepted if force or stored.get(a.study.nct_id) != a.hash]
             counts.unchanged = len(accepted) - len(todo)
             existing = [a.study.nct_id for a in todo if a.study.nct_id in stored]
@@ -202,6 +231,9 @@ class Store:
                     for a in todo
                 ]
                 upsert(conn, STUDIES, study_rows, keep=("first_run_id",))
+                changes = status_changes(statuses, [a.study.study for a in todo], run_id, fetched)
+                if changes:
+                    bulk_insert(conn, STATUS_CHANGES, changes)
                 for chunk in _chunks(existing):
                     for tbl in CHILD_TABLES:
                         if tbl is not RAW:
@@ -273,6 +305,22 @@ class Store:
         with self.engine.connect() as conn:
             q = select(QUERIES).where(QUERIES.c.run_id == run_id).order_by(QUERIES.c.ordinal)
             return [dict(r) for r in conn.execute(q).mappings().all()]
+
+    def last_good_queries(self) -> list[str]:
+        """The queries of the latest run that finished (success or warning), as ``label: param=value ...``.
+
+        Exports cite these, so a reader can re-run the exact registry searches behind a figure.
+        """
+        with self.engine.connect() as conn:
+            run_id = conn.execute(
+                select(func.max(RUNS.c.id)).where(RUNS.c.outcome.in_(("success", "warning")))
+            ).scalar()
+        if run_id is None:
+            return []
+        return [
+            f"{q['label']}: " + " ".join(f"{k}={v}" for k, v in sorted(q["params"].items()))
+            for q in self.queries(int(run_id))
+        ]
 
     def quarantine(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
-from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StudyAreaRow, StudyRow, table
+from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StatusChangeRow, StudyAreaRow, StudyRow, table
 from trials.buckets import phase_buckets, sponsor_bucket
 from trials.regions import Region
 
@@ -53,6 +53,11 @@ class Filters:
         return replace(self, year_from=self.year_from - length, year_to=self.year_from - 1)
 
 
+STATUS_CHANGE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "nct_id": pl.String, "old_status": pl.String, "new_status": pl.String, "observed_at": pl.Datetime("us", "UTC"),
+}  # fmt: skip
+
+
 @dataclass
 class Frames:
     """The analytics data, built once per data version (see :func:`build_frames`)."""
@@ -66,6 +71,7 @@ class Frames:
     place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
     data_version: str = ""
     data_timestamp: str | None = None
+    status_changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATUS_CHANGE_SCHEMA))
 
 
 def _read(conn: Connection, model: type[Base], schema: dict[str, pl.DataType | type[pl.DataType]],
@@ -85,8 +91,9 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
     with engine.connect() as conn:
         studies = _read(conn, StudyRow, {
             "nct_id": text, "overall_status": text, "study_type": text, "start_date": pl.Date,
-            "first_posted_date": pl.Date, "lead_sponsor_name": text, "lead_sponsor_class": text,
-            "enrollment": pl.Int64, "synthetic": pl.Boolean})  # fmt: skip
+            "first_posted_date": pl.Date, "last_update_posted_date": pl.Date, "lead_sponsor_name": text,
+            "lead_sponsor_class": text, "enrollment": pl.Int64, "synthetic": pl.Boolean,
+            "brief_title": text})  # fmt: skip
         phases = _read(conn, PhaseRow, {"nct_id": text, "phase": text})
         areas = _read(conn, StudyAreaRow, {"nct_id": text, "area": text})
         sites_t = table(SiteRow)
@@ -94,6 +101,7 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
             "nct_id": text, "facility": text, "place_id": text, "place_name": text, "regions": text,
             "institution_id": text, "institution_name": text, "placeholder": pl.Boolean},
             where=sites_t.c.place_id.is_not(None))  # fmt: skip
+        changes = _read(conn, StatusChangeRow, STATUS_CHANGE_SCHEMA)
         runs = table(HarvestRunRow)
         version = conn.execute(select(func.max(runs.c.id))).scalar()
         stamp = conn.execute(
@@ -101,6 +109,7 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
         ).scalar()
     fr = frames_from(studies, phases, areas, sites, regions, data_version=str(version))
     fr.data_timestamp = stamp
+    fr.status_changes = changes
     return fr
 
 
@@ -283,6 +292,23 @@ PRESETS: dict[str, Filters] = {
     ),
 }
 PRESET_PLACES = ("ruhr", "berlin", "hamburg", "munich", "cologne")
+
+
+def rank_preset(
+    frames: Frames, preset: str, level: str = "city", regions: Sequence[str] = PRESET_PLACES
+) -> pl.DataFrame:
+    """A preset's ranking: the places of each of ``regions`` ranked together on one scale.
+
+    The published strategy compares the Ruhr's cities with the four big German cities, so the
+    regions are ranked side by side (not each within itself) and ranks run across all of them.
+    """
+    f = PRESETS[preset]
+    tables = [rank(frames, level, replace(f, region=r)) for r in regions]
+    if not tables:
+        return rank(frames, level, f).head(0)
+    table = pl.concat(tables).unique("key", keep="first", maintain_order=True)
+    table = table.sort(["trials", "name"], descending=[True, False])
+    return table.with_columns(pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank"))
 
 
 def studies_in(frames: Frames, level: str, f: Filters, key: str | None = None) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -39,9 +40,14 @@ def to_csv(table: pl.DataFrame) -> str:
 
 
 def to_xlsx(
-    table: pl.DataFrame, filters: Any, level: str, data_version: str, data_timestamp: str | None = None
+    table: pl.DataFrame,
+    filters: Any,
+    level: str,
+    data_version: str,
+    data_timestamp: str | None = None,
+    queries: Sequence[str] = (),
 ) -> bytes:
-    """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, generated at, rules."""
+    """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, queries, generated at, rules."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet("Ranking")
@@ -63,6 +69,7 @@ def to_xlsx(
         ("counting rules", COUNTING_RULES),
     ]
     lines += [(f"filter: {k}", str(v)) for k, v in asdict(filters).items() if v not in (None, (), "")]
+    lines += [(f"registry query {i}", q) for i, q in enumerate(queries, start=1)]
     for r, (k, v) in enumerate(lines):
         prov.write_string(r, 0, k)
         prov.write_string(r, 1, v)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Engine
 
-from trials.analytics import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank
+from trials.analytics import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
 from trials.areas import AREA_BY_CODE
 from trials.buckets import PHASE_BUCKETS
 from trials.errors import ConfigError
@@ -65,9 +65,7 @@ def run_rank(engine: Engine, args: RankArgs) -> str:
         )
     frames = build_frames(engine, regions)
     if args.preset:
-        tables = [rank(frames, level, replace(f, region=r)) for r in PRESET_PLACES if r in names]
-        table = pl.concat(tables).sort(["trials", "name"], descending=[True, False])
-        table = table.with_columns(pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank"))
+        table = rank_preset(frames, args.preset, level, [r for r in PRESET_PLACES if r in names])
     else:
         table = rank(frames, level, f)
     if args.limit:

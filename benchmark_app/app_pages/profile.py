@@ -1,22 +1,37 @@
-"""Profile of an institution or city: its trials (linked), area and phase mix, sponsors, recruiting now."""
+"""Profile of an institution, site or city: trials (linked), mixes, sponsors, competition, peers, changes."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import page_frames
+from benchmark_app.common import page_frames, show_table
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
-from benchmark_app.state import lang
-from trials.analytics import mix, rank, studies_in
+from benchmark_app.state import lang, place_coords
+from trials.analytics import mix, rank, studies_in, trend
+from trials.profile import (
+    NEARBY_KM,
+    competing_recruiting,
+    new_since,
+    peers,
+    recruiting_now,
+    stale_active,
+    status_changes_since,
+)
+
+LEVELS = ["institution", "site", "city"]
 
 lg = lang()
 st.title(t("profile", lg))
 f, _ = sidebar_filters()
 fr = page_frames()
 if fr is not None:
-    level = st.radio(t("level", lg), ["institution", "city"], horizontal=True, key="prof_level",
+    wanted_level = st.query_params.get("level", "institution")
+    level = st.radio(t("level", lg), LEVELS, horizontal=True, key="prof_level",
+                     index=LEVELS.index(wanted_level) if wanted_level in LEVELS else 0,
                      format_func=lambda v: t(v, lg))  # fmt: skip
     ranking = rank(fr, level, f)
     if ranking.height == 0:
@@ -25,22 +40,49 @@ if fr is not None:
         options = dict(zip(ranking["key"], ranking["name"], strict=True))
         wanted = st.query_params.get("entity")
         keys = list(options)
-        key = st.selectbox(level, keys, index=keys.index(wanted) if wanted in options else 0,
+        key = st.selectbox(t(level, lg), keys, index=keys.index(wanted) if wanted in options else 0,
                            format_func=lambda k: options[k], key="prof_entity")  # fmt: skip
+        st.query_params["level"] = level
         st.query_params["entity"] = key
         trials = studies_in(fr, level, f, key)
-        c = st.columns(3)
+        c = st.columns(4)
         c[0].metric(t("trials", lg), trials.height)
-        c[1].metric(t("recruiting", lg), int(trials["overall_status"].is_in(["RECRUITING"]).sum()))
+        c[1].metric(t("recruiting", lg), recruiting_now(fr, level, key, f).height)
         c[2].metric(t("industry", lg), int((trials["sponsor_bucket"] == "industry").sum()))
+        own = ranking.filter(pl.col("key") == key)
+        c[3].metric(t("rank", lg), f"{own['rank'][0]} / {ranking.height}")
         left, right = st.columns(2)
-        left.dataframe(mix(fr, level, f, "area", key).to_pandas(), hide_index=True, key="prof_area")
-        right.dataframe(mix(fr, level, f, "phase_bucket", key).to_pandas(), hide_index=True, key="prof_phase")
-        sponsors = trials.group_by("lead_sponsor_name").len().sort("len", descending=True).head(10)
-        st.dataframe(sponsors.to_pandas(), hide_index=True, key="prof_sponsors")
+        left.subheader(t("area", lg))
+        show_table(mix(fr, level, f, "area", key), key="prof_area", where=left)
+        right.subheader(t("phase", lg))
+        show_table(mix(fr, level, f, "phase_bucket", key), key="prof_phase", where=right)
+        st.caption(t("overlap", lg))
+        st.subheader(t("top_sponsors", lg))
+        sponsors = trials.group_by("lead_sponsor_name").agg(pl.len().alias("trials"))
+        show_table(sponsors.sort(["trials", "lead_sponsor_name"], descending=[True, False]).head(10),
+                   key="prof_sponsors")  # fmt: skip
+        series = trend(fr, level, f, [key])
+        if series.height:
+            st.subheader(t("trend", lg))
+            st.line_chart(series.to_pandas(), x="year", y="trials")
+        st.subheader(t("peers", lg))
+        show_table(peers(fr, level, key, f).drop("key"), key="prof_peers")
+        st.subheader(t("trial_list", lg))
+        link = st.column_config.LinkColumn("NCT ID", display_text=r"study/(NCT\d+)")
         listing = trials.select(
             ("https://clinicaltrials.gov/study/" + pl.col("nct_id")).alias("registry"),
-            "overall_status", "start_date", "lead_sponsor_name",
+            "brief_title", "overall_status", "start_date", "lead_sponsor_name",
         ).sort("start_date", descending=True, nulls_last=True)  # fmt: skip
-        link = st.column_config.LinkColumn("NCT ID", display_text=r"study/(NCT\d+)")
-        st.dataframe(listing.to_pandas(), hide_index=True, key="prof_trials", column_config={"registry": link})
+        show_table(listing, key="prof_trials", column_config={"registry": link})
+        st.subheader(t("competing", lg).format(km=int(NEARBY_KM)))
+        show_table(competing_recruiting(fr, level, key, f, place_coords()), key="prof_competing",
+                   empty=t("none", lg))  # fmt: skip
+        st.subheader(t("office", lg))
+        since = st.date_input(t("changed_since", lg), value=dt.date.today() - dt.timedelta(days=30), key="prof_since")
+        assert isinstance(since, dt.date)
+        st.markdown(f"**{t('new_trials', lg)}**")
+        show_table(new_since(fr, level, key, since), key="prof_new", empty=t("none", lg))
+        st.markdown(f"**{t('status_changes', lg)}**")
+        show_table(status_changes_since(fr, level, key, since), key="prof_changes", empty=t("none", lg))
+        st.markdown(f"**{t('stale', lg)}**")
+        show_table(stale_active(fr, level, key, dt.date.today()), key="prof_stale", empty=t("none", lg))

@@ -1,4 +1,4 @@
-"""Rankings: a sortable table with every filter in the sidebar, a bar chart, CSV and XLSX downloads."""
+"""Rankings: a sortable table with every filter in the sidebar (or a preset), a bar chart, CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import streamlit as st
 from benchmark_app.common import page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
-from benchmark_app.state import lang
-from trials.analytics import rank
+from benchmark_app.state import lang, provenance_queries, regions
+from trials.analytics import PRESET_PLACES, PRESETS, rank, rank_preset
 from trials.export import to_csv, to_xlsx
 
 lg = lang()
@@ -16,18 +16,31 @@ st.title(t("rankings", lg))
 f, level = sidebar_filters(with_level=True)
 fr = page_frames()
 if fr is not None:
-    table = rank(fr, level, f)
+    choices = ["", *PRESETS]
+    wanted = st.query_params.get("preset", "")
+    preset = st.selectbox(t("preset", lg), choices, index=choices.index(wanted) if wanted in choices else 0,
+                          format_func=lambda p: p or t("no_preset", lg), key="preset")  # fmt: skip
+    if preset:
+        st.query_params["preset"] = preset
+        st.info(t("preset_note", lg))
+        known = {r.name for r in regions()}
+        table = rank_preset(fr, preset, "city", [r for r in PRESET_PLACES if r in known])
+        f, level = PRESETS[preset], "city"
+    else:
+        st.query_params.pop("preset", None)
+        table = rank(fr, level, f)
     if table.height == 0:
         st.info(t("no_match", lg))
     else:
         st.caption(f"{table.height} · {t('counting', lg)}")
         st.dataframe(table.drop("key").to_pandas(), hide_index=True, width="stretch", key="ranking_table")
         st.bar_chart(table.head(20).to_pandas(), x="name", y="trials", horizontal=True, sort="-trials")
+        name = f"ranking_{preset or level}"
         c1, c2 = st.columns(2)
-        c1.download_button(t("download_csv", lg), to_csv(table), file_name=f"ranking_{level}.csv", mime="text/csv")
+        c1.download_button(t("download_csv", lg), to_csv(table), file_name=f"{name}.csv", mime="text/csv")
         c2.download_button(
             t("download_xlsx", lg),
-            to_xlsx(table, f, level, fr.data_version, fr.data_timestamp),
-            file_name=f"ranking_{level}.xlsx",
+            to_xlsx(table, f, level, fr.data_version, fr.data_timestamp, provenance_queries()),
+            file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

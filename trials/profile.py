@@ -1,0 +1,141 @@
+"""Profile of one institution, site or city: its place, peers, competition nearby and what changed.
+
+Pure functions over the analytics frames (see :mod:`trials.analytics`); the Profile page only
+renders what these return, so trial offices and the tests see the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import polars as pl
+
+from trials.analytics import Filters, Frames, rank, studies_in
+from trials.places import distance_km
+
+#: Statuses of a trial that is still running or about to: a record in one of these should be kept current.
+ACTIVE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION")
+#: FDAAA asks sponsors to update an active record at least every 12 months; older ones are stale.
+STALE_AFTER_DAYS = 365
+#: How far a competing recruiting trial may be: patients in the Ruhr travel about this far to a trial site.
+NEARBY_KM = 50.0
+
+
+def entity_places(frames: Frames, level: str, key: str) -> list[str]:
+    """The place ids where an entity is (a city is its own place; an institution may span a few)."""
+    if level == "city":
+        return [key]
+    links = frames.links[level]
+    return sorted(links.filter(pl.col("key") == key)["place_id"].drop_nulls().unique().to_list())
+
+
+def nearby_places(places: list[str], coords: Mapping[str, tuple[float, float]], radius_km: float) -> list[str]:
+    """Every known place within ``radius_km`` of any of ``places`` (the places themselves included).
+
+    Uses the configured region places' coordinates (city centres); a place without coordinates
+    is only near itself, so nothing is claimed on a guess.
+    """
+    out = set(places)
+    for p in places:
+        if p not in coords:
+            continue
+        lat, lon = coords[p]
+        out.update(q for q, (a, b) in coords.items() if distance_km(lat, lon, a, b) <= radius_km)
+    return sorted(out)
+
+
+def competing_recruiting(
+    frames: Frames,
+    level: str,
+    key: str,
+    f: Filters,
+    coords: Mapping[str, tuple[float, float]],
+    radius_km: float = NEARBY_KM,
+) -> pl.DataFrame:
+    """Recruiting trials elsewhere nearby in the entity's therapeutic areas (its own trials excluded).
+
+    These compete for the same patients: a scout weighing a site wants to know how crowded its
+    indications are. Columns: nct_id, brief_title, lead_sponsor_name, areas, places.
+    """
+    own = studies_in(frames, level, f, key).select("nct_id")
+    own_areas = frames.areas.join(own, on="nct_id")["area"].unique().to_list()
+    empty = pl.DataFrame(schema={"nct_id": pl.String, "brief_title": pl.String, "lead_sponsor_name": pl.String,
+                                 "areas": pl.String, "places": pl.String})  # fmt: skip
+    if not own_areas:
+        return empty
+    near = nearby_places(entity_places(frames, level, key), coords, radius_km)
+    city_links = frames.links["city"].filter(pl.col("key").is_in(near))
+    recruiting = frames.studies.filter(pl.col("overall_status") == "RECRUITING").select(
+        "nct_id", "brief_title", "lead_sponsor_name"
+    )
+    shared = (
+        frames.areas.filter(pl.col("area").is_in(own_areas))
+        .group_by("nct_id")
+        .agg(pl.col("area").sort().str.join(", ").alias("areas"))
+    )
+    where = city_links.group_by("nct_id").agg(pl.col("name").unique().sort().str.join(", ").alias("places"))
+    return (
+        recruiting.join(shared, on="nct_id")
+        .join(where, on="nct_id")
+        .join(own, on="nct_id", how="anti")
+        .sort("nct_id")
+        .select(empty.columns)
+    )
+
+
+def new_since(frames: Frames, level: str, key: str, since: dt.date) -> pl.DataFrame:
+    """The entity's trials first posted on or after ``since`` (newest first)."""
+    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
+    return (
+        frames.studies.join(ids, on="nct_id")
+        .filter(pl.col("first_posted_date") >= since)
+        .select("nct_id", "brief_title", "overall_status", "first_posted_date", "lead_sponsor_name")
+        .sort(["first_posted_date", "nct_id"], descending=[True, False])
+    )
+
+
+def status_changes_since(frames: Frames, level: str, key: str, since: dt.date) -> pl.DataFrame:
+    """Status changes of the entity's trials that our harvests observed on or after ``since``.
+
+    The registry keeps only the current status, so this history starts with our first harvest.
+    """
+    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
+    start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    return (
+        frames.status_changes.join(ids, on="nct_id")
+        .filter(pl.col("observed_at") >= start)
+        .sort(["observed_at", "nct_id"], descending=[True, False])
+    )
+
+
+def stale_active(frames: Frames, level: str, key: str, today: dt.date,
+                 days: int = STALE_AFTER_DAYS) -> pl.DataFrame:  # fmt: skip
+    """The entity's active trials whose registry record was last updated more than ``days`` ago.
+
+    A trial office must keep active records current (FDAAA: at least yearly); a stale "recruiting"
+    record also misleads scouts, so the list is the office's to-do list.
+    """
+    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
+    cutoff = today - dt.timedelta(days=days)
+    return (
+        frames.studies.join(ids, on="nct_id")
+        .filter(pl.col("overall_status").is_in(ACTIVE_STATUSES) & (pl.col("last_update_posted_date") < cutoff))
+        .select("nct_id", "brief_title", "overall_status", "last_update_posted_date")
+        .sort(["last_update_posted_date", "nct_id"])
+    )
+
+
+def peers(frames: Frames, level: str, key: str, f: Filters, around: int = 3) -> pl.DataFrame:
+    """The entity's row of the ranking with up to ``around`` entities above and below it."""
+    table = rank(frames, level, f).with_row_index("position")
+    hit = table.filter(pl.col("key") == key)
+    if hit.height == 0:
+        return table.head(0).drop("position")
+    pos = int(hit["position"][0])
+    return table.slice(max(pos - around, 0), 2 * around + 1).drop("position")
+
+
+def recruiting_now(frames: Frames, level: str, key: str, f: Filters) -> pl.DataFrame:
+    """The entity's trials recruiting now (under the other filters)."""
+    return studies_in(frames, level, f, key).filter(pl.col("overall_status") == "RECRUITING")
