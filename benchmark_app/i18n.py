@@ -58,6 +58,20 @@ LABELS: dict[str, dict[str, str]] = {
     "stale": {"en": "Active records not updated for over a year", "de": "Aktive Einträge seit über einem Jahr "
               "nicht aktualisiert"},
     "none": {"en": "None.", "de": "Keine."},
+    "refresh": {"en": "Refresh now (admin)", "de": "Jetzt aktualisieren (Admin)"},
+    "refresh_disabled": {"en": "Refreshing from the app is off: set TRIALS_ADMIN_PASSWORD (or the secret "
+                               "admin_password) to allow it.",
+                         "de": "Aktualisieren aus der App ist aus: TRIALS_ADMIN_PASSWORD (oder das Secret "
+                               "admin_password) setzen."},
+    "refresh_running": {"en": "Harvest run {run} is running; wait for it to finish.",
+                        "de": "Abruf {run} läuft noch."},
+    "password": {"en": "Admin password", "de": "Admin-Passwort"},
+    "refresh_now": {"en": "Start a harvest", "de": "Abruf starten"},
+    "wrong_password": {"en": "Wrong password: nothing was started.", "de": "Falsches Passwort: nichts gestartet."},
+    "refresh_started": {"en": "Harvest started (process {pid}); its output goes to {log}. The run appears above "
+                              "when you reload.",
+                        "de": "Abruf gestartet (Prozess {pid}); Ausgabe in {log}. Der Lauf erscheint oben nach "
+                              "dem Neuladen."},
     "date_field": {"en": "Years count by", "de": "Jahre nach"},
     "date_start": {"en": "start date", "de": "Studienbeginn"},
     "date_first_posted": {"en": "first posted", "de": "Erstregistrierung"},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -12,7 +14,13 @@ from streamlit.testing.v1 import AppTest
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.store import Store
+from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
+from trials.analytics import Filters, build_frames, rank
+from trials.fakeapi.server import FakeApiServer
 from trials.harvest import Harvester
+from trials.rank_cli import RankArgs, run_rank
+from trials.refresh import STARTED
+from trials.regions import load_regions
 
 APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PAGES = ["overview", "rankings", "compare", "profile", "map", "data"]
@@ -53,6 +61,11 @@ def run_page(page: str, **params: str | list[str]) -> AppTest:
     return at
 
 
+def table_with(at: AppTest, column: str) -> Any:
+    """The first table on the page with ``column`` (AppTest does not expose a dataframe's key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_has_a_friendly_empty_state(page: str, empty_db: str) -> None:
     at = run_page(page)
@@ -88,3 +101,80 @@ def test_invalid_url_values_are_ignored_with_a_notice(harvested_url: str, monkey
     notices = " ".join(w.value for w in at.warning)
     assert "atlantis" in notices and "phase9" in notices and "abc" in notices
     assert at.dataframe[0].value is not None
+
+
+def test_profile_of_a_site_lists_its_trials_with_registry_links(harvested_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("TRIALS_DB_URL", harvested_url)
+    fr = build_frames(make_engine(harvested_url), load_regions())
+    top = rank(fr, "site", Filters(region="ruhr")).row(0, named=True)
+    at = run_page("profile", region="ruhr", level="site", entity=top["key"])
+    assert at.selectbox(key="prof_entity").value == top["key"]
+    listing = table_with(at, "registry")
+    assert len(listing) == top["trials"]
+    assert all(u.startswith("https://clinicaltrials.gov/study/NCT") for u in listing["registry"])
+    assert at.query_params["level"] == "site"
+
+
+def test_rankings_preset_view_equals_the_cli_preset(harvested_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_DB_URL", harvested_url)
+    at = run_page("rankings", preset="city-participation-2013-2022")
+    shown = at.dataframe[0].value
+    engine = make_engine(harvested_url)
+    cli = run_rank(engine, RankArgs(level=None, preset="city-participation-2013-2022", fmt="json"))
+    expected = [(r["name"], r["trials"]) for r in json.loads(cli)]
+    assert list(zip(shown["name"], shown["trials"], strict=True)) == expected
+    assert expected, "the real corpus has studies matching the preset"
+
+
+def test_map_of_sites_shows_each_ranked_site_once(harvested_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_DB_URL", harvested_url)
+    at = run_page("map", region="ruhr")
+    shown = table_with(at, "lat")
+    fr = build_frames(make_engine(harvested_url), load_regions())
+    sites = rank(fr, "site", Filters(region="ruhr"))
+    assert sorted(shown["trials"]) == sorted(sites["trials"].to_list())
+
+
+def test_refresh_needs_the_admin_password(harvested_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_DB_URL", harvested_url)
+    monkeypatch.delenv("TRIALS_ADMIN_PASSWORD", raising=False)
+    at = run_page("data")
+    assert any("TRIALS_ADMIN_PASSWORD" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "admin_refresh"]
+    monkeypatch.setenv("TRIALS_ADMIN_PASSWORD", "s3cret")
+    at = run_page("data")
+    at.text_input(key="admin_pw").input("wrong")
+    at.button(key="admin_refresh").click()
+    at.run()
+    assert at.error and "Wrong password" in at.error[0].value
+    assert "refresh_pid" not in at.session_state
+
+
+def test_refresh_with_the_password_runs_a_real_harvest(
+    tmp_path: Path, real_corpus: Path, fake_api: Callable[..., FakeApiServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'refresh.db'}"
+    corpus = tmp_path / "small.ndjson.gz"
+    records = read_ndjson(real_corpus)
+    ruhr = studies_in_region(records, next(r for r in load_regions() if r.name == "ruhr"))
+    write_ndjson(corpus, [r for r in records if nct(r) in ruhr])
+    server = fake_api(corpus)
+    monkeypatch.setenv("TRIALS_DB_URL", url)
+    monkeypatch.setenv("TRIALS_ADMIN_PASSWORD", "s3cret")
+    monkeypatch.setenv("TRIALS_BASE_URL", server.base_url)
+    monkeypatch.setenv("TRIALS_REFRESH_ARGS", "--region ruhr --rate 0")
+    monkeypatch.setenv("TRIALS_LOG_DIR", str(tmp_path / "logs"))
+    at = run_page("data")
+    at.text_input(key="admin_pw").input("s3cret")
+    at.button(key="admin_refresh").click()
+    at.run()
+    assert at.success, [e.value for e in at.error]
+    pid = at.session_state["refresh_pid"]
+    code = STARTED[pid].wait(timeout=240)
+    log = (tmp_path / "logs" / "refresh.log").read_text()
+    assert code in (0, 3), log
+    store = Store(make_engine(url))
+    runs = store.runs()
+    assert len(runs) == 1 and runs[0]["outcome"] in ("success", "warning")
+    assert store.table_counts()["studies"] == len(ruhr)

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import select
 
+from benchmark_app.admin import admin_refresh
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, lang
 from db.models import SiteRow, table
@@ -43,3 +44,4 @@ if unplaced:
                               orient="row").to_pandas(), hide_index=True, key="unplaced")  # fmt: skip
 st.subheader("How counting works")
 st.markdown(t("counting", lg))
+admin_refresh(runs)
