@@ -8,7 +8,7 @@ from benchmark_app.common import page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, provenance_queries, regions
-from trials.analytics import PRESET_PLACES, PRESETS, rank, rank_preset
+from trials.analytics import PRESET_PLACES, PRESETS, rank, rank_preset, studies_in
 from trials.export import to_csv, to_xlsx
 
 lg = lang()
@@ -32,7 +32,11 @@ if fr is not None:
     if table.height == 0:
         st.info(t("no_match", lg))
     else:
-        st.caption(f"{table.height} · {t('counting', lg)}")
+        c0, c1 = st.columns(2)
+        c0.metric(t("ranked", lg).format(level=t(level, lg)), table.height)
+        if not preset:  # a preset spans several regions; a study in two of its cities would count twice
+            c1.metric(t("matching_trials", lg), studies_in(fr, level, f).height)
+        st.caption(t("counting", lg))
         st.dataframe(table.drop("key").to_pandas(), hide_index=True, width="stretch", key="ranking_table")
         st.bar_chart(table.head(20).to_pandas(), x="name", y="trials", horizontal=True, sort="-trials")
         name = f"ranking_{preset or level}"
