@@ -125,7 +125,7 @@ def test_map_points_put_sites_near_their_city_and_leave_unknown_places_out() -> 
 
 
 def _with_status(record: dict[str, Any], status: str) -> dict[str, Any]:
-    out = json.loads(json.dumps(record))
+    out: dict[str, Any] = json.loads(json.dumps(record))
     ps = out["protocolSection"]
     ps["statusModule"]["overallStatus"] = status
     return out
