@@ -115,16 +115,17 @@ def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
             all_ms.append(ms)
     sql: dict[str, Any] = {}
     con = sqlite3.connect(db)
-    for kind, query, label in (("selective", SQL_SELECTIVE, QUERIES[0]), ("broad", SQL_BROAD, QUERIES[4])):
+    for kind, query, (name, level, kwargs) in (("selective", SQL_SELECTIVE, QUERIES[0]),
+                                               ("broad", SQL_BROAD, QUERIES[4])):  # fmt: skip
         times = []
         for _ in range(3):
             t = time.perf_counter()
             rows = con.execute(query).fetchall()
             times.append((time.perf_counter() - t) * 1000)
-        polars_table = rank(frames, label[1], Filters(**label[2]))
+        polars_table = rank(frames, level, Filters(**kwargs))
         polars_counts = dict(zip(polars_table["key"], polars_table["trials"], strict=True))
         assert dict(rows) == polars_counts, f"SQL and polars disagree on the {kind} ranking"
-        polars_ms = statistics.median(per_query[label[0]])
+        polars_ms = statistics.median(per_query[name])
         sql[kind] = {"sql_ms_median": statistics.median(times), "polars_ms_median": polars_ms, "rows": len(rows)}
     con.close()
     return {
