@@ -58,6 +58,8 @@ LABELS: dict[str, dict[str, str]] = {
     "stale": {"en": "Active records not updated for over a year", "de": "Aktive Einträge seit über einem Jahr "
               "nicht aktualisiert"},
     "none": {"en": "None.", "de": "Keine."},
+    "deck_pptx": {"en": "Pitch deck (PowerPoint)", "de": "Pitch-Deck (PowerPoint)"},
+    "deck_pdf": {"en": "One-page summary (PDF)", "de": "Einseitige Zusammenfassung (PDF)"},
     "matching_trials": {"en": "Trials matching the filters", "de": "Passende Studien"},
     "ranked": {"en": "{level} ranked", "de": "{level} in der Rangliste"},
     "refresh": {"en": "Refresh now (admin)", "de": "Jetzt aktualisieren (Admin)"},

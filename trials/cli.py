@@ -287,3 +287,27 @@ def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor
         _fail(exc, EXIT_USAGE)
     finally:
         engine.dispose()
+
+
+@main.command()
+@click.option("--region", required=True, metavar="NAME", help="The region the deck sells (e.g. ruhr).")
+@click.option("--peers", default=None, metavar="A,B,...", help="Comparison regions (default: Berlin, Hamburg, "
+              "Munich, Cologne for a German region).")  # fmt: skip
+@click.option("--area", default=None, metavar="AREA", help="Only trials in this therapeutic area (code).")
+@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="deck.pptx (editable PowerPoint) or summary.pdf (one page).")  # fmt: skip
+@db_option
+def deck(region: str, peers: str | None, area: str | None, lang: str, out: Path, db_url: str | None) -> None:
+    """Write the pitch deck (PowerPoint) or its one-page PDF summary, with sources."""
+    from trials.deck_cli import run_deck
+
+    if out.suffix.lower() not in (".pptx", ".pdf"):
+        _fail(TrialsError(f"--out must end in .pptx or .pdf, not {out.name!r}"), EXIT_USAGE)
+    engine = _engine(db_url)
+    try:
+        click.echo(f"wrote {run_deck(engine, region, peers, area, lang, out)}", err=True)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import page_frames
+from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, regions
@@ -25,6 +25,7 @@ if fr is not None:
         st.info("Choose at least two regions.")
     else:
         base = replace(f, region=None)
+        deck_buttons(fr, base, chosen[0], chosen[1:])
         table = rank(fr, "region", base).filter(pl.col("key").is_in(chosen))
         st.dataframe(table.drop("key", "share_of_region").to_pandas(), hide_index=True, key="cmp_table")
         for by, title in (("phase_bucket", t("phase", lg)), ("sponsor_bucket", t("sponsor_class", lg)),

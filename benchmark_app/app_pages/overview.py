@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from benchmark_app.common import page_frames
+from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, regions
@@ -24,6 +24,7 @@ if fr is not None:
     if mine.height == 0:
         st.info(t("no_match", lg))
     else:
+        deck_buttons(fr, f, f.region or "ruhr")
         row = mine.row(0, named=True)
         c = st.columns(4)
         c[0].metric(t("trials", lg), row["trials"], help=f"rank {row['rank']} of {peers.height}")

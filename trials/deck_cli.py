@@ -1,0 +1,26 @@
+"""``trials deck``: the numbers for the region and peers, then the PowerPoint or the PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from db.store import Store
+from trials.analytics import Filters, build_frames
+from trials.areas import AREA_BY_CODE
+from trials.deck import write_deck
+from trials.deck_data import deck_data
+from trials.errors import ConfigError
+from trials.regions import configured_regions
+
+
+def run_deck(engine: Engine, region: str, peers: str | None, area: str | None, lang: str, out: Path) -> Path:
+    if area is not None and area not in AREA_BY_CODE:
+        raise ConfigError(f"unknown area {area!r}; choose from {', '.join(AREA_BY_CODE)}")
+    regions = configured_regions()
+    frames = build_frames(engine, regions)
+    wanted = [p.strip() for p in peers.split(",") if p.strip()] if peers else None
+    f = Filters(areas=(area,) if area else ())
+    data = deck_data(frames, regions, region, wanted, f, lang, Store(engine).last_good_queries())
+    return write_deck(data, out)
