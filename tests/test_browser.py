@@ -132,3 +132,18 @@ def test_the_csv_download_holds_the_ranking_shown(app_url: tuple[str, str], page
     expected = rank(build_frames(make_engine(url), load_regions()), "city", Filters(region="ruhr", phases=("phase3",)))
     assert [(r[1], int(r[2])) for r in rows[1:]] == list(zip(expected["name"], expected["trials"], strict=True))
     shutil.copy(target, ARTIFACTS / "ranking_phase3.csv") if ARTIFACTS.exists() else None
+
+
+def test_the_pitch_deck_downloads_from_the_overview(app_url: tuple[str, str], page: Any, tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    base, _ = app_url
+    page.goto(f"{base}/?region=ruhr")
+    wait_for_app_run(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Pitch deck (PowerPoint)").click()
+    target = tmp_path / "deck.pptx"
+    info.value.save_as(target)
+    prs = Presentation(str(target))
+    assert prs.slides[0].shapes.title.text == "Ruhr (Regionalverband Ruhr)"
+    assert [s.shapes.title.text for s in prs.slides][-1] == "Methods and sources"
