@@ -60,6 +60,9 @@ class StudyRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     first_run_id: Mapped[int | None] = mapped_column(Integer)
     last_changed_run_id: Mapped[int | None] = mapped_column(Integer)
+    # Set by reconciliation when the registry stops returning the study; cleared if it comes back.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
 #: SQLite: store child rows in their primary-key B-tree (WITHOUT ROWID), one tree instead of two;
@@ -226,6 +229,60 @@ class StatusChangeRow(Base):
     observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_update_posted_date: Mapped[dt.date | None] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StudyEventRow(Base):
+    """Something the registry changed that a plain upsert would hide: a site removed, a study that left a
+    region, a study the registry no longer returns (or that came back). Kept as history, never deleted."""
+
+    __tablename__ = "study_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    nct_id: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # site_removed | left_region | removed | reappeared
+    detail: Mapped[str | None] = mapped_column(Text)
+    observed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class JobClaimRow(Base):
+    """One row per scheduled occurrence of a job: the first process to insert it runs the job."""
+
+    __tablename__ = "job_claims"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class RunLockRow(Base):
+    """The harvest lock on SQLite (PostgreSQL uses an advisory lock): one row while a run holds it."""
+
+    __tablename__ = "run_locks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CountSnapshotRow(Base):
+    """Dated counts per region, city and institution after each successful run (the registry keeps no history).
+
+    ``dimension`` is ``all``, ``phase``, ``sponsor`` or ``area``; ``bucket`` its value (``all`` for all).
+    """
+
+    __tablename__ = "count_snapshots"
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str | None] = mapped_column(Text)
+    trials: Mapped[int] = mapped_column(Integer)
 
 
 class QuarantineRow(Base):

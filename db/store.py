@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from db.models import (
     CHILD_TABLES,
@@ -25,11 +25,14 @@ from db.models import (
     HarvestRunRow,
     QuarantineRow,
     RawRecordRow,
+    SiteRow,
     StatusChangeRow,
+    StudyEventRow,
     StudyRow,
     table,
 )
 from db.upsert import bulk_insert, insert_ignore, upsert
+from trials.changes import site_events
 from trials.normalise import NormalisedStudy
 
 RUNS = table(HarvestRunRow)
@@ -38,6 +41,8 @@ STUDIES = table(StudyRow)
 RAW = table(RawRecordRow)
 QUARANTINE = table(QuarantineRow)
 STATUS_CHANGES = table(StatusChangeRow)
+EVENTS = table(StudyEventRow)
+SITES = table(SiteRow)
 _CHILD_ROWS = {
     "sites": "sites",
     "study_phases": "phases",
@@ -205,14 +210,16 @@ class Store:
             ids = [a.study.nct_id for a in accepted]
             stored: dict[str, str] = {}
             statuses: dict[str, str | None] = {}
+            removed: dict[str, bool] = {}
             for chunk in _chunks(ids):
-                q = select(STUDIES.c.nct_id, STUDIES.c.content_hash, STUDIES.c.overall_status).where(
-                    STUDIES.c.nct_id.in_(chunk)
-                )
-                for nct_id, digest, status in conn.execute(q):
+                q = select(
+                    STUDIES.c.nct_id, STUDIES.c.content_hash, STUDIES.c.overall_status, STUDIES.c.removed_at
+                ).where(STUDIES.c.nct_id.in_(chunk))
+                for nct_id, digest, status, removed_at in conn.execute(q):
                     stored[nct_id] = digest
                     statuses[nct_id] = status
-            todo = [a for a in accepted if force or stored.get(a.study.nct_id) != a.hash]
+                    removed[nct_id] = removed_at is not None
+            todo = [a for a in accepted if force or stored.get(a.study.nct_id) != a.hash or removed.get(a.study.nct_id)]
             counts.unchanged = len(accepted) - len(todo)
             existing = [a.study.nct_id for a in todo if a.study.nct_id in stored]
             counts.updated = len(existing)
@@ -227,6 +234,8 @@ class Store:
                         "content_hash": a.hash,
                         "first_run_id": run_id,
                         "last_changed_run_id": run_id,
+                        "removed_at": None,
+                        "removed_reason": None,
                     }
                     for a in todo
                 ]
@@ -234,6 +243,14 @@ class Store:
                 changes = status_changes(statuses, [a.study.study for a in todo], run_id, fetched)
                 if changes:
                     bulk_insert(conn, STATUS_CHANGES, changes)
+                events = self._site_events(conn, existing, todo, run_id, fetched)
+                events += [
+                    {"nct_id": n, "kind": "reappeared", "detail": "returned by the registry again",
+                     "observed_at": fetched, "run_id": run_id}
+                    for n in existing if removed.get(n)
+                ]  # fmt: skip
+                if events:
+                    bulk_insert(conn, EVENTS, events)
                 for chunk in _chunks(existing):
                     for tbl in CHILD_TABLES:
                         if tbl is not RAW:
@@ -274,6 +291,59 @@ class Store:
                 )
                 counts.quarantined = len(rejected)
         return counts
+
+    @staticmethod
+    def _site_events(
+        conn: Connection, existing: list[str], todo: list[Accepted], run_id: int | None, at: dt.datetime
+    ) -> list[dict[str, Any]]:
+        """Events for sites and regions an updated study lost (read before its sites are replaced)."""
+        if not existing:
+            return []
+        old: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(existing):
+            q = select(SITES.c.nct_id, SITES.c.facility, SITES.c.city, SITES.c.country, SITES.c.regions).where(
+                SITES.c.nct_id.in_(chunk)
+            )
+            for row in conn.execute(q).mappings():
+                old.setdefault(row["nct_id"], []).append(dict(row))
+        wanted = set(existing)
+        out = []
+        for a in todo:
+            if a.study.nct_id in wanted:
+                for kind, detail in site_events(old.get(a.study.nct_id, []), a.study.sites):
+                    out.append({"nct_id": a.study.nct_id, "kind": kind, "detail": detail, "observed_at": at,
+                                "run_id": run_id})  # fmt: skip
+        return out
+
+    def mark_removed(self, nct_ids: Sequence[str], run_id: int | None, reason: str) -> int:
+        """Mark studies the registry no longer returns (kept, never deleted); returns how many were newly marked."""
+        at = now()
+        marked = 0
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(nct_ids)):
+                fresh = [r[0] for r in conn.execute(
+                    select(STUDIES.c.nct_id).where(STUDIES.c.nct_id.in_(chunk), STUDIES.c.removed_at.is_(None))
+                )]  # fmt: skip
+                if not fresh:
+                    continue
+                conn.execute(
+                    update(STUDIES).where(STUDIES.c.nct_id.in_(fresh)).values(removed_at=at, removed_reason=reason)
+                )
+                bulk_insert(conn, EVENTS, [{"nct_id": n, "kind": "removed", "detail": reason, "observed_at": at,
+                                            "run_id": run_id} for n in fresh])  # fmt: skip
+                marked += len(fresh)
+        return marked
+
+    def active_ids(self) -> list[str]:
+        """Stored studies not marked removed, in NCT order (what reconciliation re-fetches)."""
+        with self.engine.connect() as conn:
+            q = select(STUDIES.c.nct_id).where(STUDIES.c.removed_at.is_(None)).order_by(STUDIES.c.nct_id)
+            return [r[0] for r in conn.execute(q)]
+
+    def events(self, limit: int = 200) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(EVENTS).order_by(EVENTS.c.id.desc()).limit(limit)
+            return [dict(r) for r in conn.execute(q).mappings().all()]
 
     # -- reading ----------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:

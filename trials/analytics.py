@@ -8,6 +8,7 @@ Counting rules (shown in the app and the CLI help):
   areas in each area: bucket and area counts add up to more than the number of studies.
 - Placeholder sites ("Research Site") count for their city and region, never as an institution;
   unplaced sites count for nothing geographic and are listed on the Data page.
+- Studies the registry no longer returns (marked by reconciliation) count for nothing.
 - A time window filters by start date (default) or first-posted date, whole years, inclusive.
 """
 
@@ -93,7 +94,7 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
             "nct_id": text, "overall_status": text, "study_type": text, "start_date": pl.Date,
             "first_posted_date": pl.Date, "last_update_posted_date": pl.Date, "lead_sponsor_name": text,
             "lead_sponsor_class": text, "enrollment": pl.Int64, "synthetic": pl.Boolean,
-            "brief_title": text})  # fmt: skip
+            "brief_title": text}, where=table(StudyRow).c.removed_at.is_(None))  # fmt: skip
         phases = _read(conn, PhaseRow, {"nct_id": text, "phase": text})
         areas = _read(conn, StudyAreaRow, {"nct_id": text, "area": text})
         sites_t = table(SiteRow)
