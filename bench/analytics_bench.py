@@ -96,10 +96,12 @@ def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
     import polars as pl
 
     from db.engine import make_engine
+    from db.migrate import upgrade
     from trials.analytics import Filters, build_frames, rank
     from trials.regions import configured_regions
 
     engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)  # a database built by an older version gets the current schema first
     t = time.perf_counter()
     frames = build_frames(engine, configured_regions())
     build_s = time.perf_counter() - t

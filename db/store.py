@@ -169,7 +169,7 @@ class Store:
                 select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.outcome == "running", RUNS.c.host == host)
             ).all()
             for run_id, pid in rows:
-                if pid and not _pid_alive(pid):
+                if pid and not pid_alive(pid):
                     conn.execute(
                         update(RUNS)
                         .where(RUNS.c.id == run_id)
@@ -414,7 +414,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

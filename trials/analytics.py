@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Integer, String, cast, func, select
 
 from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StatusChangeRow, StudyAreaRow, StudyRow, table
 from trials.buckets import phase_buckets, sponsor_bucket
@@ -64,10 +65,10 @@ class Frames:
     """The analytics data, built once per data version (see :func:`build_frames`)."""
 
     studies: pl.DataFrame  # one row per study
-    phases: pl.DataFrame  # nct_id, phase_bucket (one row per bucket)
-    registry_phases: pl.DataFrame  # nct_id, phase (the registry's values)
-    areas: pl.DataFrame  # nct_id, area
-    links: dict[str, pl.DataFrame]  # level -> unique (nct_id, key, name) pairs
+    phases: pl.DataFrame  # sid, phase_bucket (one row per bucket)
+    registry_phases: pl.DataFrame  # sid, phase (the registry's values)
+    areas: pl.DataFrame  # sid, area
+    links: dict[str, pl.DataFrame]  # level -> unique (sid, key, name[, place_id]) pairs
     populations: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> key -> inhabitants
     place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
     data_version: str = ""
@@ -75,15 +76,55 @@ class Frames:
     status_changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATUS_CHANGE_SCHEMA))
 
 
+#: Rows fetched per round trip while reading the frames: bounds the memory of Python row objects.
+READ_BATCH = 50_000
+
+
+def sid(col: str = "nct_id") -> pl.Expr:
+    """The study's number as UInt32 ("NCT01234567" -> 1234567): joins on it are several times faster and
+    smaller than on the string, which matters with millions of (study, site) links."""
+    return pl.col(col).str.slice(3).cast(pl.UInt32, strict=True).alias("sid")
+
+
 def _read(conn: Connection, model: type[Base], schema: dict[str, pl.DataType | type[pl.DataType]],
-          where: ColumnElement[bool] | None = None) -> pl.DataFrame:  # fmt: skip
-    """A typed frame of some columns of a table (explicit schema: no guessing from the first rows)."""
+          where: ColumnElement[bool] | None = None, categorical: Sequence[str] = ()) -> pl.DataFrame:  # fmt: skip
+    """A typed frame of some columns of a table, read in batches.
+
+    Dates arrive as ISO text and booleans as integers (cast in SQL), so the driver hands over plain
+    values without per-row Python conversion; polars converts whole columns afterwards. Columns in
+    ``categorical`` become categoricals batch by batch, so millions of repeated facility and place
+    strings are never held as separate strings at once.
+    """
     t = table(model)
-    q = select(*(t.c[c] for c in schema))
+    cols: list[ColumnElement[Any]] = []
+    raw: dict[str, pl.DataType | type[pl.DataType]] = {}
+    for name, dtype in schema.items():
+        if dtype == pl.Date:
+            cols.append(cast(t.c[name], String).label(name))
+            raw[name] = pl.String
+        elif dtype == pl.Boolean:
+            cols.append(cast(t.c[name], Integer).label(name))
+            raw[name] = pl.Int64
+        else:
+            cols.append(t.c[name])
+            raw[name] = dtype
+    q = select(*cols)
     if where is not None:
         q = q.where(where)
-    rows = conn.execute(q).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    result = conn.execution_options(yield_per=READ_BATCH).execute(q)
+    parts = [
+        pl.DataFrame([tuple(r) for r in part], schema=raw, orient="row").with_columns(
+            pl.col(c).cast(pl.Categorical) for c in categorical
+        )
+        for part in result.partitions()
+    ]
+    if not parts:
+        parts = [pl.DataFrame(schema=raw).with_columns(pl.col(c).cast(pl.Categorical) for c in categorical)]
+    frame = pl.concat(parts)
+    return frame.with_columns(
+        [pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False) for n, d in schema.items() if d == pl.Date]
+        + [pl.col(n).cast(pl.Boolean) for n, d in schema.items() if d == pl.Boolean]
+    )
 
 
 def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
@@ -101,7 +142,9 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
         sites = _read(conn, SiteRow, {
             "nct_id": text, "facility": text, "place_id": text, "place_name": text, "regions": text,
             "institution_id": text, "institution_name": text, "placeholder": pl.Boolean},
-            where=sites_t.c.place_id.is_not(None))  # fmt: skip
+            where=sites_t.c.place_id.is_not(None),
+            categorical=("facility", "place_id", "place_name", "regions", "institution_id",
+                         "institution_name"))  # fmt: skip
         changes = _read(conn, StatusChangeRow, STATUS_CHANGE_SCHEMA)
         runs = table(HarvestRunRow)
         version = conn.execute(select(func.max(runs.c.id))).scalar()
@@ -114,47 +157,74 @@ def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
     return fr
 
 
+def _first_per_study(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The first row of each (study, ``key``) pair: one study counts once per entity.
+
+    The pair is packed into one 64-bit number (study number, categorical code of the key), so the
+    de-duplication hashes one integer column instead of two, which keeps the peak memory of a
+    5-million-site frame build in check (a two-column ``unique`` needed three times as much).
+    """
+    code = pl.col(key).cast(pl.Categorical).to_physical().cast(pl.UInt64)
+    return frame.filter((pl.col("sid").cast(pl.UInt64) * (1 << 32) + code).is_first_distinct())
+
+
 def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame, sites: pl.DataFrame,
                 regions: Sequence[Region] = (), data_version: str = "") -> Frames:  # fmt: skip
-    """Frames from raw tables (separate from the database so tests can build them by hand)."""
+    """Frames from raw tables (separate from the database so tests can build them by hand).
+
+    Inputs carry ``nct_id`` strings; every frame gets the numeric ``sid`` to join on, and the
+    repetitive text columns of the links become categoricals (one copy of each distinct string).
+    """
+    cat = pl.Categorical
     studies = studies.with_columns(
+        sid(),
         pl.col("start_date").dt.year().alias("start_year"),
         pl.col("first_posted_date").dt.year().alias("first_posted_year"),
         pl.col("lead_sponsor_class").fill_null("UNKNOWN"),
-        pl.col("lead_sponsor_class").map_elements(sponsor_bucket, return_dtype=pl.String).alias("sponsor_bucket"),
+        pl.col("lead_sponsor_class")
+        .fill_null("UNKNOWN")
+        .replace_strict({c: sponsor_bucket(c) for c in SPONSOR_CLASSES}, default="unknown", return_dtype=pl.String)
+        .alias("sponsor_bucket"),
     )
-    by_study = phases.group_by("nct_id").agg(pl.col("phase"))
-    types = dict(zip(studies["nct_id"], studies["study_type"], strict=True))
-    listed = dict(zip(by_study["nct_id"], by_study["phase"].to_list(), strict=True))
-    rows = [(n, b) for n in studies["nct_id"] for b in phase_buckets(listed.get(n, []), types.get(n))]
-    phase_frame = pl.DataFrame(rows, schema={"nct_id": pl.String, "phase_bucket": pl.String}, orient="row")
+    phases = phases.select(sid(), pl.col("phase").cast(cat))
+    by_study = phases.group_by("sid").agg(pl.col("phase").cast(pl.String))
+    types = dict(zip(studies["sid"], studies["study_type"], strict=True))
+    listed = dict(zip(by_study["sid"], by_study["phase"].to_list(), strict=True))
+    rows = [(n, b) for n in studies["sid"] for b in phase_buckets(listed.get(n, []), types.get(n))]
+    phase_frame = pl.DataFrame(rows, schema={"sid": pl.UInt32, "phase_bucket": pl.String}, orient="row")
+    phase_frame = phase_frame.with_columns(pl.col("phase_bucket").cast(cat))
+    areas = areas.select(sid(), pl.col("area").cast(cat))
+    sites = sites.with_columns(sid()).drop("nct_id")
 
-    cities = sites.select("nct_id", pl.col("place_id").alias("key"), pl.col("place_name").alias("name")).unique(
-        ["nct_id", "key"]
+    cities = _first_per_study(sites, "place_id").select(
+        "sid", pl.col("place_id").alias("key"), pl.col("place_name").alias("name")
     )
     real = sites.filter(~pl.col("placeholder").fill_null(False) & pl.col("institution_id").is_not_null())
-    institutions = real.select(
-        "nct_id", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id"
-    ).unique(["nct_id", "key"])
-    site_level = (
-        real.with_columns(
-            (pl.col("place_id") + "|" + pl.col("facility").str.to_lowercase().str.strip_chars()).alias("key"),
-            (pl.col("facility") + " (" + pl.col("place_name") + ")").alias("name"),
-        )
-        .select("nct_id", "key", "name", "place_id")
-        .unique(["nct_id", "key"])
+    institutions = _first_per_study(real, "institution_id").select(
+        "sid", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id"
     )
-    region_rows = (
-        sites.filter(pl.col("regions").is_not_null())
-        .select("nct_id", pl.col("regions").str.split("|").alias("key"))
-        .explode("key")
-        .unique()
+    # A site is a facility string in a place: its key and label are made once per distinct pair.
+    facilities = real.select("place_id", "facility", "place_name").unique(["place_id", "facility"])
+    facilities = facilities.with_columns(
+        (pl.col("place_id").cast(pl.String) + "|"
+         + pl.col("facility").cast(pl.String).str.to_lowercase().str.strip_chars()).alias("key"),
+        (pl.col("facility").cast(pl.String) + " (" + pl.col("place_name").cast(pl.String) + ")").alias("name"),
+    ).select("place_id", "facility", pl.col("key").cast(cat), pl.col("name").cast(cat))  # fmt: skip
+    site_level = _first_per_study(
+        real.select("sid", "place_id", "facility").join(facilities, on=["place_id", "facility"]), "key"
+    ).select("sid", "key", "name", "place_id")
+    region_rows = _first_per_study(
+        _first_per_study(sites.filter(pl.col("regions").is_not_null()), "regions")
+        .select("sid", pl.col("regions").cast(pl.String).str.split("|").alias("key"))
+        .explode("key"),
+        "key",
     )
     labels = {r.name: r.label for r in regions}
     region_level = region_rows.with_columns(pl.col("key").replace_strict(labels, default=pl.col("key")).alias("name"))
+    codes = [pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("place_id", "regions")]
     place_regions = (
-        sites.filter(pl.col("regions").is_not_null())
-        .select("place_id", pl.col("regions").str.split("|").alias("region"))
+        sites.filter(pl.col("regions").is_not_null() & (codes[0] * (1 << 32) + codes[1]).is_first_distinct())
+        .select(pl.col("place_id").cast(pl.String), pl.col("regions").cast(pl.String).str.split("|").alias("region"))
         .explode("region")
         .unique()
     )
@@ -162,12 +232,17 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
         "region": {r.name: r.population for r in regions},
         "city": {p.id: p.population for r in regions for p in r.places},
     }
+    links = {"institution": institutions, "site": site_level, "city": cities, "region": region_level}
+    links = {
+        level: frame.with_columns(pl.col(c).cast(cat) for c in ("key", "name", "place_id") if c in frame.columns)
+        for level, frame in links.items()
+    }
     return Frames(
         studies=studies,
         phases=phase_frame,
         registry_phases=phases,
         areas=areas,
-        links={"institution": institutions, "site": site_level, "city": cities, "region": region_level},
+        links=links,
         populations=populations,
         place_regions=place_regions,
         data_version=data_version,
@@ -175,7 +250,7 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
 
 
 def matching_studies(frames: Frames, f: Filters) -> pl.DataFrame:
-    """The studies (``nct_id`` plus study columns) that pass every study-level filter."""
+    """The studies (``sid``, ``nct_id`` and the study columns) that pass every study-level filter."""
     s = frames.studies
     year_col = "start_year" if f.date_field == "start" else "first_posted_year"
     if f.year_from is not None:
@@ -191,14 +266,14 @@ def matching_studies(frames: Frames, f: Filters) -> pl.DataFrame:
     if f.study_types:
         s = s.filter(pl.col("study_type").is_in(list(f.study_types)))
     if f.phases:
-        ids = frames.phases.filter(pl.col("phase_bucket").is_in(list(f.phases)))["nct_id"].unique()
-        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+        ids = frames.phases.filter(pl.col("phase_bucket").is_in(list(f.phases)))["sid"].unique()
+        s = s.filter(pl.col("sid").is_in(ids.implode()))
     if f.registry_phases:
-        ids = frames.registry_phases.filter(pl.col("phase").is_in(list(f.registry_phases)))["nct_id"].unique()
-        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+        ids = frames.registry_phases.filter(pl.col("phase").is_in(list(f.registry_phases)))["sid"].unique()
+        s = s.filter(pl.col("sid").is_in(ids.implode()))
     if f.areas:
-        ids = frames.areas.filter(pl.col("area").is_in(list(f.areas)))["nct_id"].unique()
-        s = s.filter(pl.col("nct_id").is_in(ids.implode()))
+        ids = frames.areas.filter(pl.col("area").is_in(list(f.areas)))["sid"].unique()
+        s = s.filter(pl.col("sid").is_in(ids.implode()))
     return s
 
 
@@ -230,7 +305,7 @@ def rank(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     studies = matching_studies(frames, f)
-    pairs = _links(frames, level, f).join(studies.select("nct_id", "sponsor_bucket", "overall_status"), on="nct_id")
+    pairs = _links(frames, level, f).join(studies.select("sid", "sponsor_bucket", "overall_status"), on="sid")
     out = (
         pairs.group_by("key")
         .agg(
@@ -266,10 +341,10 @@ def rank(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
 
 
 def rank_counts(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
-    studies = matching_studies(frames, f).select("nct_id")
+    studies = matching_studies(frames, f).select("sid")
     return (
         _links(frames, level, f)
-        .join(studies, on="nct_id")
+        .join(studies, on="sid")
         .group_by("key")
         .agg(pl.len().cast(pl.Int64).alias("prev_trials"))
     )
@@ -277,9 +352,9 @@ def rank_counts(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
 
 def pairs_total(frames: Frames, f: Filters) -> int:
     """Distinct studies with a site in the filtered region/place (the denominator of shares)."""
-    studies = matching_studies(frames, f).select("nct_id")
-    links = _links(frames, "city", f).join(studies, on="nct_id")
-    return int(links["nct_id"].n_unique()) or 1
+    studies = matching_studies(frames, f).select("sid")
+    links = _links(frames, "city", f).join(studies, on="sid")
+    return int(links["sid"].n_unique()) or 1
 
 
 #: A published search strategy, reproducible as a preset (see the README for its source and rules).
@@ -317,8 +392,8 @@ def studies_in(frames: Frames, level: str, f: Filters, key: str | None = None) -
     links = _links(frames, level, f)
     if key is not None:
         links = links.filter(pl.col("key") == key)
-    ids = links["nct_id"].unique().implode()
-    return matching_studies(frames, f).filter(pl.col("nct_id").is_in(ids))
+    ids = links["sid"].unique().implode()
+    return matching_studies(frames, f).filter(pl.col("sid").is_in(ids))
 
 
 def mix(frames: Frames, level: str, f: Filters, by: str, key: str | None = None) -> pl.DataFrame:
@@ -326,27 +401,28 @@ def mix(frames: Frames, level: str, f: Filters, by: str, key: str | None = None)
 
     Buckets and areas overlap, so the counts can add up to more than the number of studies.
     """
-    ids = studies_in(frames, level, f, key).select("nct_id")
+    ids = studies_in(frames, level, f, key).select("sid")
     if by == "phase_bucket":
         source = frames.phases
     elif by == "area":
         source = frames.areas
     elif by == "sponsor_bucket":
-        source = frames.studies.select("nct_id", "sponsor_bucket")
+        source = frames.studies.select("sid", "sponsor_bucket")
     else:
         raise ValueError(f"cannot mix by {by!r}")
     return (
-        source.join(ids, on="nct_id").group_by(by).agg(pl.len().cast(pl.Int64).alias("trials"))
+        source.join(ids, on="sid").group_by(by).agg(pl.len().cast(pl.Int64).alias("trials"))
+        .with_columns(pl.col(by).cast(pl.String))
         .sort(["trials", by], descending=[True, False])
     )  # fmt: skip
 
 
 def trend(frames: Frames, level: str, f: Filters, keys: Sequence[str]) -> pl.DataFrame:
     """Trials per start year for each of ``keys`` (long format: key, name, year, trials)."""
-    studies = matching_studies(frames, f).select("nct_id", pl.col("start_year").alias("year"))
+    studies = matching_studies(frames, f).select("sid", pl.col("start_year").alias("year"))
     links = frames.links[level].filter(pl.col("key").is_in(list(keys)))
     return (
-        links.join(studies, on="nct_id").filter(pl.col("year").is_not_null())
+        links.join(studies, on="sid").filter(pl.col("year").is_not_null())
         .group_by("key", "year").agg(pl.col("name").first(), pl.len().cast(pl.Int64).alias("trials"))
         .sort("key", "year")
     )  # fmt: skip

@@ -60,6 +60,7 @@ class HarvestReport:
     elapsed_s: float = 0.0
     queries: list[QueryResult] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
+    seen_ids: set[str] = field(default_factory=set)  # every NCT ID received (reconciliation needs them)
 
     def add(self, counts: PageCounts) -> None:
         self.inserted += counts.inserted
@@ -201,7 +202,7 @@ class Harvester:
 
         def body() -> Iterator[None]:
             report.data_timestamp = client.version().dataTimestamp
-            seen: set[str] = set()
+            seen = report.seen_ids
             fetching = 0  # the query whose pages the generator is reading (it runs ahead of the writer)
 
             def tagged_pages() -> Iterator[tuple[int, StudiesPage | None]]:

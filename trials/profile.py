@@ -58,8 +58,8 @@ def competing_recruiting(
     These compete for the same patients: a scout weighing a site wants to know how crowded its
     indications are. Columns: nct_id, brief_title, lead_sponsor_name, areas, places.
     """
-    own = studies_in(frames, level, f, key).select("nct_id")
-    own_areas = frames.areas.join(own, on="nct_id")["area"].unique().to_list()
+    own = studies_in(frames, level, f, key).select("sid")
+    own_areas = frames.areas.join(own, on="sid")["area"].unique().to_list()
     empty = pl.DataFrame(schema={"nct_id": pl.String, "brief_title": pl.String, "lead_sponsor_name": pl.String,
                                  "areas": pl.String, "places": pl.String})  # fmt: skip
     if not own_areas:
@@ -67,28 +67,35 @@ def competing_recruiting(
     near = nearby_places(entity_places(frames, level, key), coords, radius_km)
     city_links = frames.links["city"].filter(pl.col("key").is_in(near))
     recruiting = frames.studies.filter(pl.col("overall_status") == "RECRUITING").select(
-        "nct_id", "brief_title", "lead_sponsor_name"
+        "sid", "nct_id", "brief_title", "lead_sponsor_name"
     )
     shared = (
         frames.areas.filter(pl.col("area").is_in(own_areas))
-        .group_by("nct_id")
-        .agg(pl.col("area").sort().str.join(", ").alias("areas"))
+        .group_by("sid")
+        .agg(pl.col("area").cast(pl.String).sort().str.join(", ").alias("areas"))
     )
-    where = city_links.group_by("nct_id").agg(pl.col("name").unique().sort().str.join(", ").alias("places"))
+    where = city_links.group_by("sid").agg(
+        pl.col("name").cast(pl.String).unique().sort().str.join(", ").alias("places")
+    )
     return (
-        recruiting.join(shared, on="nct_id")
-        .join(where, on="nct_id")
-        .join(own, on="nct_id", how="anti")
+        recruiting.join(shared, on="sid")
+        .join(where, on="sid")
+        .join(own, on="sid", how="anti")
         .sort("nct_id")
         .select(empty.columns)
     )
 
 
+def _own(frames: Frames, level: str, key: str) -> pl.DataFrame:
+    """Every stored study of the entity, whatever the filters (trial offices see their whole portfolio)."""
+    ids = frames.links[level].filter(pl.col("key") == key).select("sid").unique()
+    return frames.studies.join(ids, on="sid")
+
+
 def new_since(frames: Frames, level: str, key: str, since: dt.date) -> pl.DataFrame:
     """The entity's trials first posted on or after ``since`` (newest first)."""
-    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
     return (
-        frames.studies.join(ids, on="nct_id")
+        _own(frames, level, key)
         .filter(pl.col("first_posted_date") >= since)
         .select("nct_id", "brief_title", "overall_status", "first_posted_date", "lead_sponsor_name")
         .sort(["first_posted_date", "nct_id"], descending=[True, False])
@@ -100,7 +107,7 @@ def status_changes_since(frames: Frames, level: str, key: str, since: dt.date) -
 
     The registry keeps only the current status, so this history starts with our first harvest.
     """
-    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
+    ids = _own(frames, level, key).select("nct_id")
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     return (
         frames.status_changes.join(ids, on="nct_id")
@@ -116,10 +123,9 @@ def stale_active(frames: Frames, level: str, key: str, today: dt.date,
     A trial office must keep active records current (FDAAA: at least yearly); a stale "recruiting"
     record also misleads scouts, so the list is the office's to-do list.
     """
-    ids = frames.links[level].filter(pl.col("key") == key).select("nct_id").unique()
     cutoff = today - dt.timedelta(days=days)
     return (
-        frames.studies.join(ids, on="nct_id")
+        _own(frames, level, key)
         .filter(pl.col("overall_status").is_in(ACTIVE_STATUSES) & (pl.col("last_update_posted_date") < cutoff))
         .select("nct_id", "brief_title", "overall_status", "last_update_posted_date")
         .sort(["last_update_posted_date", "nct_id"])

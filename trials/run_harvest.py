@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from db.engine import make_engine
+from db.lock import run_lock
 from db.migrate import upgrade
 from db.store import Store
 from trials.api import DEFAULT_BASE_URL, CtgovClient
@@ -16,6 +17,7 @@ from trials.harvest import Harvester, HarvestReport, plan_queries
 from trials.progress import HarvestProgress, LogProgress, RichProgress
 from trials.regions import REGIONS_ENV, configured_regions, select_regions
 from trials.retry import RetryPolicy
+from trials.snapshots import snapshot_after_run
 
 
 @dataclass
@@ -33,6 +35,7 @@ class HarvestArgs:
     progress: bool = False
     retry_wait_initial: float = 1.0
     retry_wait_max: float = 30.0
+    lock_wait: float = 0.0
 
 
 def _check_since(since: str | None) -> None:
@@ -58,22 +61,30 @@ def run_harvest(args: HarvestArgs) -> HarvestReport:
     harvester = Harvester(Store(engine), progress=progress)
     request = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items() if k != "db_url"}
     try:
-        if args.from_file is not None:
-            return harvester.harvest_file(args.from_file, request=request)
-        policy = RetryPolicy(
-            attempts=max(args.retries, 1),
-            wait_initial_s=args.retry_wait_initial,
-            wait_max_s=args.retry_wait_max,
-        )
-        with CtgovClient(
-            args.base_url or DEFAULT_BASE_URL, rate_per_second=args.rate, timeout_s=args.timeout, retry=policy
-        ) as client:
-            return harvester.harvest(
-                client,
-                plan_queries(regions, args.since),
-                request=request,
-                mode="incremental" if args.since else "full",
-                page_size=args.page_size,
-            )
+        with run_lock(engine, "harvest", args.lock_wait):
+            if args.from_file is not None:
+                report = harvester.harvest_file(args.from_file, request=request)
+            else:
+                with client_for(args) as client:
+                    report = harvester.harvest(
+                        client,
+                        plan_queries(regions, args.since),
+                        request=request,
+                        mode="incremental" if args.since else "full",
+                        page_size=args.page_size,
+                    )
+            if report.outcome in ("success", "warning"):
+                snapshot_after_run(engine, report.run_id)
+            return report
     finally:
         engine.dispose()
+
+
+def client_for(args: HarvestArgs) -> CtgovClient:
+    """The API client the options describe (base URL, rate, timeout, retry policy)."""
+    policy = RetryPolicy(
+        attempts=max(args.retries, 1), wait_initial_s=args.retry_wait_initial, wait_max_s=args.retry_wait_max
+    )
+    return CtgovClient(
+        args.base_url or DEFAULT_BASE_URL, rate_per_second=args.rate, timeout_s=args.timeout, retry=policy
+    )

@@ -1,0 +1,79 @@
+"""Dated counts per region, city and institution, kept after each successful run.
+
+The registry shows only today's records, so "how did the Ruhr's phase 2 oncology count move over
+the last year" can only be answered from our own history. Only entities in the configured
+regions are kept (the harvest also stores every other site of a study, worldwide).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import polars as pl
+from sqlalchemy import Engine, delete
+
+from db.models import CountSnapshotRow, table
+from db.upsert import bulk_insert
+from trials.analytics import Frames, build_frames
+from trials.regions import configured_regions
+
+log = logging.getLogger(__name__)
+SNAPSHOTS = table(CountSnapshotRow)
+LEVELS = ("region", "city", "institution")
+
+
+def snapshot_frame(frames: Frames) -> pl.DataFrame:
+    """Counts (level, key, name, dimension, bucket, trials): all trials, and by phase bucket, sponsor
+    bucket and area. A study counts once per entity; buckets overlap as in the rankings."""
+    in_regions = frames.place_regions["place_id"].unique().implode() if frames.place_regions is not None else pl.lit([])
+    studies = frames.studies.select("sid", "sponsor_bucket")
+    parts = []
+    for level in LEVELS:
+        links = frames.links[level]
+        if level == "city":
+            links = links.filter(pl.col("key").cast(pl.String).is_in(in_regions))
+        elif level == "institution":
+            links = links.filter(pl.col("place_id").cast(pl.String).is_in(in_regions))
+        pairs = links.select("sid", pl.col("key").cast(pl.String), pl.col("name").cast(pl.String)).join(
+            studies, on="sid"
+        )
+        names = pairs.group_by("key").agg(pl.col("name").first())
+        dims = {
+            "all": pairs.with_columns(pl.lit("all").alias("bucket")),
+            "sponsor": pairs.rename({"sponsor_bucket": "bucket"}),
+            "phase": pairs.join(
+                frames.phases.select("sid", pl.col("phase_bucket").cast(pl.String).alias("bucket")), on="sid"
+            ),
+            "area": pairs.join(frames.areas.select("sid", pl.col("area").cast(pl.String).alias("bucket")), on="sid"),
+        }
+        for dim, frame in dims.items():
+            counts = frame.group_by("key", "bucket").agg(pl.len().cast(pl.Int64).alias("trials"))
+            parts.append(counts.join(names, on="key").with_columns(
+                pl.lit(level).alias("level"), pl.lit(dim).alias("dimension")))  # fmt: skip
+    schema = ["level", "key", "name", "dimension", "bucket", "trials"]
+    if not parts:
+        return pl.DataFrame(schema=dict.fromkeys(schema, pl.String))
+    return pl.concat([p.select(schema) for p in parts]).sort(schema[:5])
+
+
+def take_snapshot(engine: Engine, run_id: int, frames: Frames | None = None) -> int:
+    """Store the snapshot of the database as it is after run ``run_id``; returns the rows written."""
+    fr = frames if frames is not None else build_frames(engine, configured_regions())
+    taken = dt.datetime.now(dt.UTC)
+    rows = [{**r, "run_id": run_id, "taken_at": taken} for r in snapshot_frame(fr).iter_rows(named=True)]
+    with engine.begin() as conn:
+        conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.run_id == run_id))  # idempotent per run
+        for i in range(0, len(rows), 5000):
+            bulk_insert(conn, SNAPSHOTS, rows[i : i + 5000])
+    return len(rows)
+
+
+def snapshot_after_run(engine: Engine, run_id: int) -> int | None:
+    """:func:`take_snapshot`, but a failure is logged, not raised: the harvest itself succeeded and
+    its data must stay visible; the next successful run takes the next snapshot."""
+    try:
+        return take_snapshot(engine, run_id)
+    except Exception:
+        log.exception("count snapshot after run %s failed (the harvested data is intact)", run_id)
+        return None
