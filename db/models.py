@@ -285,6 +285,27 @@ class CountSnapshotRow(Base):
     trials: Mapped[int] = mapped_column(Integer)
 
 
+class RegistryCountRow(Base):
+    """A count-only answer of the registry (``countTotal``) for a country or region under a preset's filters.
+
+    ``batch`` groups one refresh; ``query`` holds the exact parameters, so the number can be replayed.
+    """
+
+    __tablename__ = "registry_counts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch: Mapped[str] = mapped_column(String(40), index=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    preset: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))  # country | region
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    grouping: Mapped[str | None] = mapped_column(String(16))  # EU | EEA | Europe | World | region
+    population: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    query: Mapped[dict[str, str]] = mapped_column(JSON)
+    data_timestamp: Mapped[str | None] = mapped_column(String(32))
+
+
 class QuarantineRow(Base):
     """A record that could not be decoded or normalised, kept whole with the reason."""
 

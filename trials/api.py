@@ -153,6 +153,17 @@ class CtgovClient:
         except ApiError as exc:
             raise type(exc)(f"query {query.label!r} page {page_no}: {exc}") from exc
 
+    def count(self, query: StudyQuery) -> int:
+        """How many studies ``query`` matches: one request (``countTotal=true``, ``pageSize=1``, one field)."""
+        saved, self.fields = self.fields, ("NCTId",)
+        try:
+            page = self.fetch_page(query, page_no=1, page_size=1, token=None)
+        finally:
+            self.fields = saved
+        if page.totalCount is None:
+            raise ApiError(f"query {query.describe()}: the API sent no totalCount")
+        return int(page.totalCount)
+
     def pages(self, query: StudyQuery, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[StudiesPage]:
         """Every page of ``query``; ``totalCount`` arrives on the first page only."""
         token: str | None = None

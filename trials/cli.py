@@ -1,7 +1,8 @@
 """The ``trials`` command. Each command parses options and calls one function; no logic lives here.
 
 Exit codes: 0 success; 1 the run failed (previous data intact); 2 bad usage or configuration;
-3 finished with warnings (count mismatch or quarantined records); 130 interrupted.
+3 finished with warnings (count mismatch or quarantined records); 4 another harvest holds the lock;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from db.lock import LockHeld
 from trials.errors import TrialsError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 OUTCOME_EXIT = {
     "success": EXIT_OK,
+    "skipped": EXIT_OK,
     "warning": EXIT_WARNING,
     "failed": EXIT_FAILED,
     "interrupted": EXIT_INTERRUPTED,
@@ -67,6 +71,8 @@ def main(verbose: bool) -> None:
 @click.option("--retry-wait-max", type=float, default=30.0, show_default=True, help="Longest backoff in seconds.")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--lock-wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
+              help="Wait this long for a running harvest (scheduled or manual) to finish; then exit 4.")  # fmt: skip
 @db_option
 def harvest(
     regions: tuple[str, ...],
@@ -81,6 +87,7 @@ def harvest(
     retry_wait_max: float,
     page_size: int,
     progress: bool | None,
+    lock_wait: float,
     db_url: str | None,
 ) -> None:
     """Harvest the configured regions into the database."""
@@ -89,11 +96,14 @@ def harvest(
     args = HarvestArgs(
         regions=list(regions), since=since, base_url=base_url, from_file=from_file, regions_file=regions_file,
         rate=rate, timeout=timeout, retries=retries, page_size=page_size, db_url=db_url,
-        retry_wait_initial=retry_wait, retry_wait_max=retry_wait_max,
+        retry_wait_initial=retry_wait, retry_wait_max=retry_wait_max, lock_wait=lock_wait,
         progress=sys.stderr.isatty() if progress is None else progress,
     )  # fmt: skip
     try:
         report = run_harvest(args)
+    except LockHeld as exc:
+        _fail(exc, EXIT_LOCKED)
+        return
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
         return
@@ -311,3 +321,122 @@ def deck(region: str, peers: str | None, area: str | None, lang: str, out: Path,
         _fail(exc, EXIT_USAGE)
     finally:
         engine.dispose()
+
+
+@main.command()
+@click.option(
+    "--config",
+    "schedule_path",
+    default=None,
+    metavar="FILE",
+    help="Schedule file (default: $TRIALS_SCHEDULE_FILE or the built-in trials/data/schedule.toml).",
+)
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and when they run next, then exit.")
+@db_option
+def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> None:
+    """Run the scheduled refreshes (incremental harvest, reconciliation) until stopped."""  # fmt: skip
+    import datetime as dt
+
+    from db.engine import default_db_url
+    from scheduler.app import create_scheduler, upcoming
+    from scheduler.config import load_schedule
+
+    try:
+        plan = load_schedule(schedule_path)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+        return
+    click.echo(f"schedule: {plan.source} (timezone {plan.timezone})", err=True)
+    for job in upcoming(plan, dt.datetime.now(dt.UTC)):
+        nxt = ", ".join(t.strftime("%a %Y-%m-%d %H:%M %Z") for t in job["next"])
+        click.echo(f"{job['id']:<22} {job['kind']:<12} cron '{job['cron']}'  next: {nxt}")
+    if list_only:
+        return
+    sched = create_scheduler(db_url or default_db_url(), plan, schedule_path)
+    click.echo("scheduler running; Ctrl-C stops it (jobs resume from the database on restart)", err=True)
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        sched.shutdown(wait=False)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@main.command()
+@click.option("--limit", type=int, default=30, show_default=True, help="Newest runs to show.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@db_option
+def runs(limit: int, fmt: str, db_url: str | None) -> None:
+    """The run log: every harvest, incremental run, skip and reconciliation, newest first."""
+    import json
+
+    from db.store import Store
+
+    engine = _engine(db_url)
+    rows = Store(engine).runs(limit=limit)
+    engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(rows, default=str, indent=1))
+        return
+    if not rows:
+        click.echo("no runs yet", err=True)
+        return
+    click.echo(f"{'id':>5}  {'started (UTC)':<19}  {'finished':<19}  {'mode':<11}  {'outcome':<11}  "
+               f"{'data timestamp':<19}  {'req':>5}  {'new':>6}  {'upd':>6}  error")  # fmt: skip
+    for r in rows:
+        started = f"{r['started_at']:%Y-%m-%d %H:%M:%S}" if r["started_at"] else ""
+        ended = f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "-"
+        click.echo(f"{r['id']:>5}  {started:<19}  {ended:<19}  {r['mode']:<11}  {r['outcome']:<11}  "
+                   f"{(r['data_timestamp'] or '-')[:19]:<19}  {r['requests'] or 0:>5}  {r['inserted'] or 0:>6}  "
+                   f"{r['updated'] or 0:>6}  {(r['error'] or '')[:80]}")  # fmt: skip
+
+
+def _api_options(fn: Any) -> Any:
+    for option in reversed([
+        click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2)."),
+        click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit)."),
+        click.option("--lock-wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
+                     help="Wait this long for a running harvest to finish; then exit 4."),
+        db_option,
+    ]):  # fmt: skip
+        fn = option(fn)
+    return fn
+
+
+def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
+    from trials.api import DEFAULT_BASE_URL, CtgovClient
+    from trials.refresh_runs import incremental_harvest, reconcile
+    from trials.regions import configured_regions
+
+    engine = _engine(db_url)
+    try:
+        with CtgovClient(base_url or DEFAULT_BASE_URL, rate_per_second=rate) as client:
+            if kind == "update":
+                report = incremental_harvest(engine, client, configured_regions(), lock_wait_s=lock_wait)
+            else:
+                report, marked = reconcile(engine, client, lock_wait_s=lock_wait)
+                click.echo(f"{marked} stored studies are no longer returned by the registry (marked, kept)")
+    except LockHeld as exc:
+        _fail(exc, EXIT_LOCKED)
+        return
+    except TrialsError as exc:
+        _fail(exc)
+        return
+    finally:
+        engine.dispose()
+    click.echo(report.summary())
+    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+
+
+@main.command()
+@_api_options
+def update(base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
+    """The scheduled incremental harvest, now: skipped if the registry's data timestamp has not changed,
+    else everything updated since the last good run (minus two days of overlap)."""
+    _refresh_run("update", base_url, rate, lock_wait, db_url)
+
+
+@main.command()
+@_api_options
+def reconcile(base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
+    """Re-fetch every stored study by NCT ID; mark (never delete) what the registry no longer returns."""
+    _refresh_run("reconcile", base_url, rate, lock_wait, db_url)

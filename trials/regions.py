@@ -67,7 +67,7 @@ class Region:
         ]
         by_country: dict[str, list[str]] = {}
         for p in self.places:
-            names = by_country.setdefault(_COUNTRY_NAMES.get(p.country, p.country), [])
+            names = by_country.setdefault(COUNTRY_NAMES.get(p.country, p.country), [])
             for n in (p.name, *p.aliases):
                 if n not in names:
                     names.append(n)
@@ -85,7 +85,7 @@ class Region:
 
 
 #: The registry's English country names for the ISO codes used in the region file.
-_COUNTRY_NAMES = {
+COUNTRY_NAMES = {
     "DE": "Germany", "DK": "Denmark", "SE": "Sweden", "NL": "Netherlands", "FR": "France", "AT": "Austria",
     "GB": "United Kingdom", "CH": "Switzerland", "US": "United States", "BE": "Belgium", "IT": "Italy",
     "ES": "Spain", "PL": "Poland",

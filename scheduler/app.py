@@ -1,0 +1,96 @@
+"""The scheduler app factory: APScheduler 3 with its job store in our own database.
+
+Jobs have fixed ids and are registered with ``replace_existing`` (a restart keeps one copy of
+each), ``coalesce`` (missed runs catch up once), ``max_instances=1`` and the misfire grace time of
+the schedule file. Jobs that are no longer in the schedule file are removed from the store when
+the scheduler starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.exc import DBAPIError
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from scheduler.config import Schedule
+
+log = logging.getLogger(__name__)
+JOB_TABLE = "apscheduler_jobs"
+JOB_TARGET = "scheduler.jobs:run_job"
+
+
+def _job_store(db_url: str) -> SQLAlchemyJobStore:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
+    for attempt in range(5):  # two schedulers starting together may race to create the table
+        try:
+            store.jobs_t.create(engine, checkfirst=True)
+            break
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return store
+
+
+def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None = None,
+                     background: bool = False) -> BaseScheduler:  # fmt: skip
+    """A scheduler (blocking for ``trials schedule``; background for tests) with the schedule's jobs added."""
+    cls = BackgroundScheduler if background else BlockingScheduler
+    sched: BaseScheduler = cls(
+        jobstores={"default": _job_store(db_url)},
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=schedule.timezone,
+    )
+    wanted = {j.id for j in schedule.jobs}
+
+    def drop_stale(event: SchedulerEvent) -> None:
+        for job in sched.get_jobs():
+            if job.id not in wanted:
+                log.info("removing job %s: it is no longer in %s", job.id, schedule.source)
+                job.remove()
+
+    sched.add_listener(drop_stale, EVENT_SCHEDULER_STARTED)
+    for spec in schedule.jobs:
+        sched.add_job(
+            JOB_TARGET,
+            trigger=spec.trigger(schedule.timezone),
+            args=[spec.id, db_url, schedule_path],
+            id=spec.id,
+            name=f"{spec.kind} ({spec.cron})",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=spec.misfire_grace_s,
+        )
+    return sched
+
+
+def upcoming(schedule: Schedule, now: dt.datetime, count: int = 3) -> list[dict[str, Any]]:
+    """The next ``count`` run times of each job (what ``trials schedule --list`` prints)."""
+    out = []
+    for spec in schedule.jobs:
+        trigger = spec.trigger(schedule.timezone)
+        times: list[dt.datetime] = []
+        prev = None
+        t = trigger.get_next_fire_time(None, now)
+        while t is not None and len(times) < count:
+            times.append(t)
+            prev = t
+            t = trigger.get_next_fire_time(prev, prev + dt.timedelta(microseconds=1))
+        out.append({"id": spec.id, "kind": spec.kind, "cron": spec.cron, "next": times,
+                    "misfire_grace_s": spec.misfire_grace_s})  # fmt: skip
+    return out
