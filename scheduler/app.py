@@ -19,6 +19,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from db.engine import make_engine
@@ -28,6 +29,21 @@ from scheduler.config import Schedule
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
 JOB_TARGET = "scheduler.jobs:run_job"
+
+
+def _missed_runs(store: SQLAlchemyJobStore, now: dt.datetime) -> dict[str, dt.datetime]:
+    """Stored jobs whose next run time has already passed (the scheduler was down when they were due).
+
+    ``add_job(replace_existing=True)`` would otherwise overwrite them with the trigger's next time and
+    silently drop the missed run; keeping the stored time lets coalescing catch up once.
+    """
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(store.jobs_t.c.id, store.jobs_t.c.next_run_time)).all()
+    out = {}
+    for job_id, stamp in rows:
+        if stamp is not None and stamp <= now.timestamp():
+            out[job_id] = dt.datetime.fromtimestamp(stamp, dt.UTC)
+    return out
 
 
 def _job_store(db_url: str) -> SQLAlchemyJobStore:
@@ -49,8 +65,10 @@ def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None 
                      background: bool = False) -> BaseScheduler:  # fmt: skip
     """A scheduler (blocking for ``trials schedule``; background for tests) with the schedule's jobs added."""
     cls = BackgroundScheduler if background else BlockingScheduler
+    store = _job_store(db_url)
+    missed = _missed_runs(store, dt.datetime.now(dt.UTC))
     sched: BaseScheduler = cls(
-        jobstores={"default": _job_store(db_url)},
+        jobstores={"default": store},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=schedule.timezone,
@@ -75,6 +93,7 @@ def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None 
             coalesce=True,
             max_instances=1,
             misfire_grace_time=spec.misfire_grace_s,
+            **({"next_run_time": missed[spec.id]} if spec.id in missed else {}),
         )
     return sched
 
@@ -94,3 +113,15 @@ def upcoming(schedule: Schedule, now: dt.datetime, count: int = 3) -> list[dict[
         out.append({"id": spec.id, "kind": spec.kind, "cron": spec.cron, "next": times,
                     "misfire_grace_s": spec.misfire_grace_s})  # fmt: skip
     return out
+
+
+def stop_scheduler(sched: BaseScheduler, wait: bool = True) -> None:
+    """Shut down and close the job store's connections.
+
+    APScheduler disposes the store's engine before the scheduler thread has stopped, and that
+    thread can open one more connection on its way out; disposing again closes it.
+    """
+    stores = [s for s in sched._jobstores.values() if isinstance(s, SQLAlchemyJobStore)]
+    sched.shutdown(wait=wait)
+    for store in stores:
+        store.engine.dispose()

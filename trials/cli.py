@@ -338,7 +338,7 @@ def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> 
     import datetime as dt
 
     from db.engine import default_db_url
-    from scheduler.app import create_scheduler, upcoming
+    from scheduler.app import create_scheduler, stop_scheduler, upcoming
     from scheduler.config import load_schedule
 
     try:
@@ -357,7 +357,7 @@ def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> 
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
-        sched.shutdown(wait=False)
+        stop_scheduler(sched, wait=False)
         sys.exit(EXIT_INTERRUPTED)
 
 
