@@ -55,7 +55,10 @@ def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | Non
     regs = regions()
 
     def data() -> Any:
-        return deck_data(fr, regs, region, peers, f, lg, Store(engine()).last_good_queries())
+        from trials.counts import latest_counts
+
+        return deck_data(fr, regs, region, peers, f, lg, Store(engine()).last_good_queries(),
+                         counts=latest_counts(engine()))  # fmt: skip
 
     if studies_in(fr, "region", replace(f, region=region)).height == 0:  # what deck_data would refuse
         st.info(str(NoMatch(f"no trials in {region} match these filters: no deck to make")))

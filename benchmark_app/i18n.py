@@ -58,6 +58,30 @@ LABELS: dict[str, dict[str, str]] = {
     "stale": {"en": "Active records not updated for over a year", "de": "Aktive Einträge seit über einem Jahr "
               "nicht aktualisiert"},
     "none": {"en": "None.", "de": "Keine."},
+    "world": {"en": "World and Europe", "de": "Welt und Europa"},
+    "no_counts": {"en": "No country counts yet. Run `trials counts` (the scheduler refreshes them after each "
+                        "harvest).",
+                  "de": "Noch keine Länderzahlen. `trials counts` ausführen (der Scheduler aktualisiert sie nach "
+                        "jedem Abruf)."},
+    "counts_caption": {"en": "Count-only registry queries under the preset {preset}; registry data {stamp}; asked "
+                             "{asked}.",
+                       "de": "Zählabfragen im Register mit der Vorlage {preset}; Registerstand {stamp}; abgefragt "
+                             "{asked}."},
+    "de_in_europe": {"en": "Germany in Europe (trials)", "de": "Deutschland in Europa (Studien)"},
+    "de_in_europe_pm": {"en": "Germany in Europe (per million)", "de": "Deutschland in Europa (je Mio.)"},
+    "share_of_de": {"en": "Region's share of Germany", "de": "Anteil der Region an Deutschland"},
+    "share_help": {"en": "Studies with a site in the region / studies with a site in Germany (same filters).",
+                   "de": "Studien mit Zentrum in der Region / Studien mit Zentrum in Deutschland."},
+    "countries": {"en": "Countries", "de": "Länder"},
+    "scope": {"en": "Show", "de": "Zeigen"},
+    "scope_europe": {"en": "Europe", "de": "Europa"},
+    "scope_all": {"en": "All counted", "de": "Alle"},
+    "one_scale": {"en": "Countries and regions on one scale", "de": "Länder und Regionen auf einer Skala"},
+    "queries": {"en": "The query behind every number", "de": "Die Abfrage hinter jeder Zahl"},
+    "queries_help": {"en": "GET https://clinicaltrials.gov/api/v2/studies with these parameters plus "
+                           "countTotal=true&pageSize=1 gives the number.",
+                     "de": "GET https://clinicaltrials.gov/api/v2/studies mit diesen Parametern und "
+                           "countTotal=true&pageSize=1 ergibt die Zahl."},
     "deck_pptx": {"en": "Pitch deck (PowerPoint)", "de": "Pitch-Deck (PowerPoint)"},
     "deck_pdf": {"en": "One-page summary (PDF)", "de": "Einseitige Zusammenfassung (PDF)"},
     "matching_trials": {"en": "Trials matching the filters", "de": "Passende Studien"},

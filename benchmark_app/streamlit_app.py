@@ -22,6 +22,7 @@ nav = st.navigation(
         st.Page(pages / "compare.py", title=t("compare", lg), url_path="compare"),
         st.Page(pages / "profile.py", title=t("profile", lg), url_path="profile"),
         st.Page(pages / "map.py", title=t("map", lg), url_path="map"),
+        st.Page(pages / "world.py", title=t("world", lg), url_path="world"),
         st.Page(pages / "data.py", title=t("data", lg), url_path="data"),
     ]
 )

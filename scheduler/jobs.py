@@ -82,13 +82,27 @@ class JobResult:
     run_id: int | None = None
 
 
+def _refresh_counts_after(engine: Engine, schedule: Schedule, result: JobResult) -> JobResult:
+    """After a harvest that changed data, refresh the count-only country/region figures (a few requests).
+
+    A failure here is logged and does not fail the harvest: the stored counts stay as they were.
+    """
+    if result.outcome not in ("success", "warning"):
+        return result
+    try:
+        _counts(engine, schedule)
+    except TrialsError as exc:
+        log.warning("counts refresh after run %s failed (previous counts kept): %s", result.run_id, exc)
+    return result
+
+
 def _incremental(engine: Engine, schedule: Schedule) -> JobResult:
     from trials.refresh_runs import incremental_harvest
 
     regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:
         report = incremental_harvest(engine, client, regions, lock_wait_s=schedule.lock_wait_s)
-    return JobResult(report.outcome, report.run_id)
+    return _refresh_counts_after(engine, schedule, JobResult(report.outcome, report.run_id))
 
 
 def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
@@ -96,14 +110,15 @@ def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
 
     with _client(schedule) as client:
         report, _ = reconcile(engine, client, lock_wait_s=schedule.lock_wait_s)
-    return JobResult(report.outcome, report.run_id)
+    return _refresh_counts_after(engine, schedule, JobResult(report.outcome, report.run_id))
 
 
 def _counts(engine: Engine, schedule: Schedule) -> JobResult:
     from trials.counts import refresh_counts
 
+    regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:
-        return JobResult(refresh_counts(engine, client).outcome)
+        return JobResult(refresh_counts(engine, client, regions).outcome)
 
 
 KINDS: dict[str, Callable[[Engine, Schedule], JobResult]] = {

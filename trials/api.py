@@ -155,7 +155,7 @@ class CtgovClient:
 
     def count(self, query: StudyQuery) -> int:
         """How many studies ``query`` matches: one request (``countTotal=true``, ``pageSize=1``, one field)."""
-        saved, self.fields = self.fields, ("NCTId",)
+        saved, self.fields = self.fields, ("protocolSection.identificationModule.nctId",)
         try:
             page = self.fetch_page(query, page_no=1, page_size=1, token=None)
         finally:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from db.lock import LockHeld
-from trials.errors import TrialsError
+from trials.errors import ConfigError, TrialsError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 OUTCOME_EXIT = {
@@ -440,3 +440,34 @@ def update(base_url: str | None, rate: float, lock_wait: float, db_url: str | No
 def reconcile(base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
     """Re-fetch every stored study by NCT ID; mark (never delete) what the registry no longer returns."""
     _refresh_run("reconcile", base_url, rate, lock_wait, db_url)
+
+
+@main.command()
+@click.option("--preset", default="city-participation-2013-2022", show_default=True, help="The search strategy.")
+@click.option("--countries", default=None, metavar="EU,US,...",
+              help="ISO codes (EU = every member state); default: EU/EEA, UK, CH, US, CA, CN, JP, AU.")  # fmt: skip
+@click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2).")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
+@db_option
+def counts(preset: str, countries: str | None, base_url: str | None, rate: float, db_url: str | None) -> None:
+    """Count trials per country and per region with one count-only query each (same filters as the preset)."""
+    from trials.api import DEFAULT_BASE_URL, CtgovClient
+    from trials.counts import latest_counts, ranked, refresh_counts
+
+    engine = _engine(db_url)
+    try:
+        with CtgovClient(base_url or DEFAULT_BASE_URL, rate_per_second=rate) as client:
+            codes = [c for c in (countries or "").split(",") if c.strip()]
+            report = refresh_counts(engine, client, preset=preset, country_codes=codes)
+        table = ranked(latest_counts(engine, preset))
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)
+        return
+    finally:
+        engine.dispose()
+    click.echo(f"{'scope':<8} {'name':<34} {'trials':>8} {'per 1M':>9}  rank  rank/1M")
+    for r in table.iter_rows(named=True):
+        per = "-" if r["per_million"] is None else f"{r['per_million']:.1f}"
+        click.echo(f"{r['scope']:<8} {r['label'][:34]:<34} {r['total']:>8,} {per:>9}  {r['rank']:>4}  "
+                   f"{r['rank_per_million'] or '-':>7}")  # fmt: skip
+    click.echo(f"{report.rows} counts stored ({report.requests} requests, batch {report.batch})", err=True)

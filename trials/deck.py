@@ -50,6 +50,13 @@ TEXT: dict[str, dict[str, str]] = {
                "de": "Quelle: ClinicalTrials.gov (API v2), Registerstand {ts}"},
     "synthetic": {"en": "SYNTHETIC DATA: made-up records for testing, not registry data.",
                   "de": "SYNTHETISCHE DATEN: erfundene Datensätze zum Testen, keine Registerdaten."},
+    "context": {"en": "Context: trials per million inhabitants in Europe",
+                "de": "Kontext: Studien je Million Einwohner in Europa"},
+    "context_line": {"en": "{country} ranks {rank} of {of} European countries by trials ({rank_pm} per million); "
+                           "{region} has {share} of {country}'s trials under the same search strategy.",
+                     "de": "{country} liegt auf Rang {rank} von {of} europäischen Ländern ({rank_pm} je Million); "
+                           "auf {region} entfallen {share} der Studien in {country} (gleiche Suchstrategie)."},
+    "per_million": {"en": "Trials per million inhabitants", "de": "Studien je Million Einwohner"},
     "recruiting_total": {"en": "{n} trials with a site in {region} are recruiting now.",
                          "de": "{n} Studien mit Zentrum in {region} rekrutieren aktuell."},
 }  # fmt: skip
@@ -132,6 +139,7 @@ def build_pptx(data: DeckData) -> bytes:
     title.placeholders[1].text = f"{sub}\n{data.generated_at:%Y-%m-%d}"
     _footer(title, data)
 
+    _context_slide(prs, data)
     s = _slide(prs, tx("headline", lg), data)
     head = data.headline
     _table(s, [tx(k, lg) for k in ("rank", "region", "trials", "industry_trials", "recruiting_now")] + ["/100k"],
@@ -183,6 +191,23 @@ def build_pptx(data: DeckData) -> bytes:
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+def _context_slide(prs: Any, data: DeckData) -> None:
+    """Outside in: the country among its European peers, per million inhabitants (when counts are stored)."""
+    if data.context is None or data.context.height == 0:
+        return
+    lg = data.lang
+    s = _slide(prs, tx("context", lg), data)
+    ctx = data.context.head(16).reverse()  # bar charts draw bottom-up
+    values = [v or 0 for v in ctx["per_million"].to_list()]
+    _chart(s, XL_CHART_TYPE.BAR_CLUSTERED, ctx["label"].to_list(), {tx("per_million", lg): values}, legend=False)
+    pos, share = data.country_position, data.share_of_country
+    if pos and share is not None:
+        labels = dict(zip(data.context["key"], data.context["label"], strict=True))
+        line = tx("context_line", lg, country=labels.get(data.country_code, data.country_code), rank=pos["rank"],
+                  of=pos["of"], rank_pm=pos["rank_per_million"], region=data.label, share=f"{share:.1%}")  # fmt: skip
+        _note(s, line)
 
 
 def methods_lines(data: DeckData) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from db.store import Store
 from trials.analytics import Filters, build_frames
 from trials.areas import AREA_BY_CODE
+from trials.counts import latest_counts
 from trials.deck import write_deck
 from trials.deck_data import deck_data
 from trials.errors import ConfigError
@@ -22,5 +23,6 @@ def run_deck(engine: Engine, region: str, peers: str | None, area: str | None, l
     frames = build_frames(engine, regions)
     wanted = [p.strip() for p in peers.split(",") if p.strip()] if peers else None
     f = Filters(areas=(area,) if area else ())
-    data = deck_data(frames, regions, region, wanted, f, lang, Store(engine).last_good_queries())
+    data = deck_data(frames, regions, region, wanted, f, lang, Store(engine).last_good_queries(),
+                     counts=latest_counts(engine))  # fmt: skip
     return write_deck(data, out)

@@ -45,6 +45,10 @@ class DeckData:
     data_timestamp: str | None
     queries: list[str] = field(default_factory=list)
     synthetic: bool = False  # any synthetic record in the data: every page says so
+    context: pl.DataFrame | None = None  # European countries + the region per million (count-only queries)
+    country_position: dict[str, int] | None = None  # the region's country among the European countries
+    share_of_country: float | None = None  # the region's studies / its country's, same search strategy
+    country_code: str = "DE"
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -60,6 +64,23 @@ def default_peers(region: Region, regions: Sequence[Region]) -> list[str]:
         if peers:
             return peers
     return [r.name for r in regions if r.name != region.name][:4]
+
+
+def _context(
+    counts: pl.DataFrame | None, region: Region
+) -> tuple[pl.DataFrame | None, dict[str, int] | None, float | None, str]:
+    """The "context" numbers from stored count-only queries, when there are any for this region."""
+    from trials.counts import EUROPE, position_in_europe, ranked, share_of_country
+
+    code = region.places[0].country if region.places else "DE"
+    if counts is None or counts.height == 0 or region.name not in counts["key"].to_list():
+        return None, None, None, code
+    europe = counts.filter(
+        ((pl.col("scope") == "country") & pl.col("grouping").is_in(EUROPE))
+        | ((pl.col("scope") == "region") & (pl.col("key") == region.name))
+    )
+    context = ranked(europe).sort("per_million", descending=True, nulls_last=True)
+    return context, position_in_europe(counts, code), share_of_country(counts, region.name, code), code
 
 
 def _wide(parts: dict[str, pl.DataFrame], index: str, order: Sequence[str] | Sequence[int]) -> pl.DataFrame:
@@ -79,6 +100,7 @@ def deck_data(
     lang: str = "en",
     queries: Sequence[str] = (),
     today: dt.date | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> DeckData:
     """Every number of the deck; raises :class:`NoMatch` when the region has no trial under the filters.
 
@@ -140,7 +162,12 @@ def deck_data(
         .select("name", pl.col("trials").alias("recruiting_now"))
         .head(10)
     )
+    context, position, share, code = _context(counts, by_name[region])
     return DeckData(
+        context=context,
+        country_position=position,
+        share_of_country=share,
+        country_code=code,
         region=region,
         label=by_name[region].label,
         peers=chosen,
