@@ -58,6 +58,12 @@ LABELS: dict[str, dict[str, str]] = {
     "stale": {"en": "Active records not updated for over a year", "de": "Aktive Einträge seit über einem Jahr "
               "nicht aktualisiert"},
     "none": {"en": "None.", "de": "Keine."},
+    "registry_changes": {"en": "Registry changes seen by our harvests", "de": "Registeränderungen aus unseren Abrufen"},
+    "registry_changes_help": {"en": "Sites removed from a study, studies that left a region, and studies the registry "
+                                    "no longer returns (marked, kept, not counted). Newest first.",
+                              "de": "Aus Studien entfernte Zentren, Studien, die eine Region verlassen haben, und "
+                                    "Studien, die das Register nicht mehr liefert (markiert, behalten, nicht "
+                                    "gezählt)."},
     "world": {"en": "World and Europe", "de": "Welt und Europa"},
     "no_counts": {"en": "No country counts yet. Run `trials counts` (the scheduler refreshes them after each "
                         "harvest).",

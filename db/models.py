@@ -293,7 +293,7 @@ class RegistryCountRow(Base):
 
     __tablename__ = "registry_counts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    batch: Mapped[str] = mapped_column(String(40), index=True)
+    batch: Mapped[str] = mapped_column(String(80), index=True)
     asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     preset: Mapped[str] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(16))  # country | region

@@ -91,8 +91,8 @@ def _refresh_counts_after(engine: Engine, schedule: Schedule, result: JobResult)
         return result
     try:
         _counts(engine, schedule)
-    except TrialsError as exc:
-        log.warning("counts refresh after run %s failed (previous counts kept): %s", result.run_id, exc)
+    except Exception:  # the harvest succeeded; its result must not be lost to a failing side job
+        log.exception("counts refresh after run %s failed (previous counts kept)", result.run_id)
     return result
 
 

@@ -44,6 +44,19 @@ def real_corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
+def real_db_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> str:
+    """A SQLite file holding the whole real corpus, harvested once per test session (read-only for tests)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    from trials.harvest import Harvester
+
+    assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
 def ctgov_dir() -> Path:
     require(CTGOV.is_dir(), f"shared data folder not found at {CTGOV}")
     return CTGOV

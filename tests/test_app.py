@@ -23,7 +23,7 @@ from trials.refresh import STARTED
 from trials.regions import load_regions
 
 APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
-PAGES = ["overview", "rankings", "compare", "profile", "map", "data"]
+PAGES = ["overview", "rankings", "compare", "profile", "map", "world", "data"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +41,9 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def harvested_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'h.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
-    engine.dispose()
-    return url
+@pytest.fixture
+def harvested_url(real_db_url: str) -> str:
+    return real_db_url
 
 
 def run_page(page: str, **params: str | list[str]) -> AppTest:
@@ -70,7 +65,8 @@ def table_with(at: AppTest, column: str) -> Any:
 def test_every_page_has_a_friendly_empty_state(page: str, empty_db: str) -> None:
     at = run_page(page)
     texts = " ".join(i.value for i in at.info) + " ".join(m.value for m in at.markdown)
-    assert "No data yet" in texts or page == "data"
+    expected = "No country counts yet" if page == "world" else "No data yet"
+    assert expected in texts
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -178,3 +174,19 @@ def test_refresh_with_the_password_runs_a_real_harvest(
     runs = store.runs()
     assert len(runs) == 1 and runs[0]["outcome"] in ("success", "warning")
     assert store.table_counts()["studies"] == len(ruhr)
+
+
+def test_data_page_lists_registry_changes(tmp_path: Path, real_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'changes.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    store = Store(engine)
+    report = Harvester(store).harvest_file(real_corpus, request={})
+    gone = store.active_ids()[0]
+    assert store.mark_removed([gone], report.run_id, "not returned by the registry (test)") == 1
+    engine.dispose()
+    monkeypatch.setenv("TRIALS_DB_URL", url)
+    at = run_page("data")
+    events = table_with(at, "kind")
+    assert list(events["nct_id"]) == [gone] and list(events["kind"]) == ["removed"]
+    assert any("Registry changes" in s.value and "(1)" in s.value for s in at.subheader)

@@ -18,17 +18,14 @@ import pytest
 
 from benchmark_app.launch import free_port, start_app, stop_app, wait_healthy
 from db.engine import make_engine
-from db.migrate import upgrade
-from db.store import Store
 from tests.conftest import ROOT, require
 from trials.analytics import Filters, build_frames, rank, studies_in
-from trials.harvest import Harvester
 from trials.regions import load_regions
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 PAGES = {"overview": "", "rankings": "rankings", "compare": "compare", "profile": "profile", "map": "map",
-         "data": "data"}  # fmt: skip
+         "world": "world", "data": "data"}  # fmt: skip
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]  # fmt: skip
 
@@ -36,13 +33,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> Iterator[tuple[str, str]]:
+def app_url(tmp_path_factory: pytest.TempPathFactory, real_db_url: str) -> Iterator[tuple[str, str]]:
     tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'h.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
-    engine.dispose()
+    url = real_db_url
     port = free_port()
     proc = start_app(url, port, tmp / "streamlit.log")
     base = f"http://127.0.0.1:{port}"

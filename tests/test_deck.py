@@ -13,13 +13,11 @@ import pytest
 from click.testing import CliRunner
 from pptx import Presentation
 
-from db.store import Store
 from tests.conftest import ROOT, require
 from trials.analytics import Filters, Frames, build_frames, mix, rank, trend
 from trials.cli import main
 from trials.deck import build_pptx, write_deck
 from trials.deck_data import GERMAN_PEERS, NoMatch, deck_data
-from trials.harvest import Harvester
 from trials.regions import load_regions
 
 ARTIFACTS = ROOT / "artifacts" / "deck"
@@ -29,16 +27,8 @@ TITLES_EN = ["Headline figures", "Trials per 100,000 inhabitants", "Phase mix", 
 
 
 @pytest.fixture(scope="module")
-def harvested(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> str:
-    from db.engine import make_engine
-    from db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('deck') / 'h.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
-    engine.dispose()
-    return url
+def harvested(real_db_url: str) -> str:
+    return real_db_url
 
 
 @pytest.fixture(scope="module")

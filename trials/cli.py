@@ -32,6 +32,12 @@ db_option = click.option(
 )  # fmt: skip
 
 
+def _end(report: Any) -> None:
+    """Print a run's summary and exit with the code of its outcome."""
+    click.echo(report.summary())
+    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+
+
 def _fail(exc: TrialsError, code: int = EXIT_FAILED) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(code)
@@ -107,8 +113,7 @@ def harvest(
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
         return
-    click.echo(report.summary())
-    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+    _end(report)
 
 
 @main.command("fake-api")
@@ -197,8 +202,7 @@ def renormalize(progress: bool | None, db_url: str | None) -> None:
         return
     finally:
         engine.dispose()
-    click.echo(report.summary())
-    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+    _end(report)
 
 
 @main.command()
@@ -415,16 +419,12 @@ def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float,
             else:
                 report, marked = reconcile(engine, client, lock_wait_s=lock_wait)
                 click.echo(f"{marked} stored studies are no longer returned by the registry (marked, kept)")
-    except LockHeld as exc:
-        _fail(exc, EXIT_LOCKED)
-        return
     except TrialsError as exc:
-        _fail(exc)
+        _fail(exc, EXIT_LOCKED if isinstance(exc, LockHeld) else EXIT_FAILED)
         return
     finally:
         engine.dispose()
-    click.echo(report.summary())
-    sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
+    _end(report)
 
 
 @main.command()

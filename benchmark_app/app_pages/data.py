@@ -7,6 +7,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from benchmark_app.admin import admin_refresh
+from benchmark_app.common import show_table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, lang
 from db.models import SiteRow, table
@@ -42,6 +43,11 @@ st.subheader(f"Unplaced sites (first {len(unplaced)})")
 if unplaced:
     st.dataframe(pl.DataFrame([tuple(r) for r in unplaced], schema=["nct_id", "facility", "city", "country", "flag"],
                               orient="row").to_pandas(), hide_index=True, key="unplaced")  # fmt: skip
+events = store.events(limit=200)
+st.subheader(f"{t('registry_changes', lg)} ({len(events)})")
+st.caption(t("registry_changes_help", lg))
+if events:
+    show_table(pl.DataFrame(events).select("observed_at", "nct_id", "kind", "detail", "run_id"), key="events")
 st.subheader("How counting works")
 st.markdown(t("counting", lg))
 admin_refresh(runs)

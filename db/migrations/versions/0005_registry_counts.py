@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "registry_counts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("batch", sa.String(length=40), nullable=False),
+        sa.Column("batch", sa.String(length=80), nullable=False),
         sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("preset", sa.String(length=64), nullable=False),
         sa.Column("scope", sa.String(length=16), nullable=False),
