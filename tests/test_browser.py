@@ -78,6 +78,16 @@ def shot(pg: Any, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def download(pg: Any, url: str, button: str, target: Path) -> Path:
+    """Open ``url``, click the download ``button`` and save what the browser received to ``target``."""
+    pg.goto(url)
+    wait_for_app_run(pg)
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name=button).click()
+    info.value.save_as(target)
+    return target
+
+
 def metric(pg: Any, label: str) -> str:
     box = pg.locator("[data-testid='stMetric']").filter(has_text=label)
     return str(box.locator("[data-testid='stMetricValue']").inner_text()).strip()
@@ -114,12 +124,7 @@ def test_a_filter_change_updates_the_ranking(app_url: tuple[str, str], page: Any
 
 def test_the_csv_download_holds_the_ranking_shown(app_url: tuple[str, str], page: Any, tmp_path: Path) -> None:
     base, url = app_url
-    page.goto(f"{base}/rankings?region=ruhr&by=city&phase=phase3")
-    wait_for_app_run(page)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download CSV").click()
-    target = tmp_path / "ranking.csv"
-    info.value.save_as(target)
+    target = download(page, f"{base}/rankings?region=ruhr&by=city&phase=phase3", "Download CSV", tmp_path / "r.csv")
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["rank", "name", "trials"]
     expected = rank(build_frames(make_engine(url), load_regions()), "city", Filters(region="ruhr", phases=("phase3",)))
@@ -131,12 +136,7 @@ def test_the_pitch_deck_downloads_from_the_overview(app_url: tuple[str, str], pa
     from pptx import Presentation
 
     base, _ = app_url
-    page.goto(f"{base}/?region=ruhr")
-    wait_for_app_run(page)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Pitch deck (PowerPoint)").click()
-    target = tmp_path / "deck.pptx"
-    info.value.save_as(target)
+    target = download(page, f"{base}/?region=ruhr", "Pitch deck (PowerPoint)", tmp_path / "deck.pptx")
     prs = Presentation(str(target))
     assert prs.slides[0].shapes.title.text == "Ruhr (Regionalverband Ruhr)"
     assert [s.shapes.title.text for s in prs.slides][-1] == "Methods and sources"
