@@ -9,6 +9,7 @@ the scheduler starts.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from typing import Any
@@ -102,14 +103,7 @@ def upcoming(schedule: Schedule, now: dt.datetime, count: int = 3) -> list[dict[
     """The next ``count`` run times of each job (what ``trials schedule --list`` prints)."""
     out = []
     for spec in schedule.jobs:
-        trigger = spec.trigger(schedule.timezone)
-        times: list[dt.datetime] = []
-        prev = None
-        t = trigger.get_next_fire_time(None, now)
-        while t is not None and len(times) < count:
-            times.append(t)
-            prev = t
-            t = trigger.get_next_fire_time(prev, prev + dt.timedelta(microseconds=1))
+        times = list(itertools.islice(spec.fire_times(schedule.timezone, now), count))
         out.append({"id": spec.id, "kind": spec.kind, "cron": spec.cron, "next": times,
                     "misfire_grace_s": spec.misfire_grace_s})  # fmt: skip
     return out

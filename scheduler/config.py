@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -26,6 +28,14 @@ class JobSpec:
     cron: str
     second: str = "0"
     misfire_grace_s: int = 3600
+
+    def fire_times(self, timezone: str, start: dt.datetime) -> Iterator[dt.datetime]:
+        """The trigger's fire times from ``start`` on, in order (endless for a cron trigger)."""
+        trigger = self.trigger(timezone)
+        t = trigger.get_next_fire_time(None, start)
+        while t is not None:
+            yield t
+            t = trigger.get_next_fire_time(t, t + dt.timedelta(microseconds=1))
 
     def trigger(self, timezone: str) -> CronTrigger:
         minute, hour, day, month, weekday = self.cron.split()

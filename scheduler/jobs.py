@@ -38,16 +38,14 @@ def slot_for(spec: JobSpec, timezone: str, now: dt.datetime) -> dt.datetime:
     A run that starts late (after downtime, coalesced) belongs to the latest missed occurrence, so
     every process that fires it computes the same slot and only one can claim it.
     """
-    trigger = spec.trigger(timezone)
     for back in LOOKBACKS:
-        t = trigger.get_next_fire_time(None, now - back)
         latest = None
-        while t is not None and t <= now:
+        for t in spec.fire_times(timezone, now - back):
+            if t > now:
+                break
             latest = t
-            t = trigger.get_next_fire_time(t, t + dt.timedelta(microseconds=1))
         if latest is not None:
-            found: dt.datetime = latest.astimezone(dt.UTC)
-            return found
+            return latest.astimezone(dt.UTC)
     return now.astimezone(dt.UTC).replace(microsecond=0)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from db.store import Store
 from tests.helpers import nct, read_ndjson, write_ndjson
-from trials.analytics import STATUS_CHANGE_SCHEMA, Filters, Frames, build_frames, frames_from
+from trials.analytics import STATUS_CHANGE_SCHEMA, Filters, Frames, build_frames, frames_from, rank
 from trials.harvest import Harvester
 from trials.mapping import map_points, spread
 from trials.profile import (
@@ -109,10 +109,11 @@ def test_status_changes_since_filter_by_entity_and_date() -> None:
 
 def test_peers_surround_the_entity_in_the_ranking() -> None:
     fr = hand_frames()
-    table = peers(fr, "institution", "charite", Filters(), around=1)
+    ranking = rank(fr, "institution", Filters())
+    table = peers(ranking, "charite", around=1)
     # uk-bochum 3 trials, uk-essen 3, charite 1: charite is last, with one neighbour above
     assert table["key"].to_list() == ["uk-essen", "charite"]
-    assert peers(fr, "institution", "nowhere", Filters()).height == 0
+    assert peers(ranking, "nowhere").height == 0
 
 
 def test_map_points_put_sites_near_their_city_and_leave_unknown_places_out() -> None:

@@ -164,8 +164,17 @@ def _first_per_study(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     de-duplication hashes one integer column instead of two, which keeps the peak memory of a
     5-million-site frame build in check (a two-column ``unique`` needed three times as much).
     """
-    code = pl.col(key).cast(pl.Categorical).to_physical().cast(pl.UInt64)
-    return frame.filter((pl.col("sid").cast(pl.UInt64) * (1 << 32) + code).is_first_distinct())
+    return frame.filter(_packed(pl.col("sid"), _code(key)).is_first_distinct())
+
+
+def _code(col: str) -> pl.Expr:
+    """A column's categorical code (strings become categoricals first)."""
+    return pl.col(col).cast(pl.Categorical).to_physical()
+
+
+def _packed(high: pl.Expr, low: pl.Expr) -> pl.Expr:
+    """Two 32-bit numbers as one 64-bit number, for cheap de-duplication of pairs."""
+    return high.cast(pl.UInt64) * (1 << 32) + low.cast(pl.UInt64)
 
 
 def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame, sites: pl.DataFrame,
@@ -221,9 +230,8 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
     )
     labels = {r.name: r.label for r in regions}
     region_level = region_rows.with_columns(pl.col("key").replace_strict(labels, default=pl.col("key")).alias("name"))
-    codes = [pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("place_id", "regions")]
     place_regions = (
-        sites.filter(pl.col("regions").is_not_null() & (codes[0] * (1 << 32) + codes[1]).is_first_distinct())
+        sites.filter(pl.col("regions").is_not_null() & _packed(_code("place_id"), _code("regions")).is_first_distinct())
         .select(pl.col("place_id").cast(pl.String), pl.col("regions").cast(pl.String).str.split("|").alias("region"))
         .explode("region")
         .unique()

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from trials.analytics import Filters, Frames, rank, studies_in
+from trials.analytics import Filters, Frames, studies_in
 from trials.places import distance_km
 
 #: Statuses of a trial that is still running or about to: a record in one of these should be kept current.
@@ -132,16 +132,11 @@ def stale_active(frames: Frames, level: str, key: str, today: dt.date,
     )
 
 
-def peers(frames: Frames, level: str, key: str, f: Filters, around: int = 3) -> pl.DataFrame:
-    """The entity's row of the ranking with up to ``around`` entities above and below it."""
-    table = rank(frames, level, f).with_row_index("position")
+def peers(ranking: pl.DataFrame, key: str, around: int = 3) -> pl.DataFrame:
+    """The entity's row of a ranking (from :func:`trials.analytics.rank`) with up to ``around`` rows above and below."""
+    table = ranking.with_row_index("position")
     hit = table.filter(pl.col("key") == key)
     if hit.height == 0:
-        return table.head(0).drop("position")
+        return ranking.head(0)
     pos = int(hit["position"][0])
     return table.slice(max(pos - around, 0), 2 * around + 1).drop("position")
-
-
-def recruiting_now(frames: Frames, level: str, key: str, f: Filters) -> pl.DataFrame:
-    """The entity's trials recruiting now (under the other filters)."""
-    return studies_in(frames, level, f, key).filter(pl.col("overall_status") == "RECRUITING")

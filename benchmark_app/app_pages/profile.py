@@ -17,7 +17,6 @@ from trials.profile import (
     competing_recruiting,
     new_since,
     peers,
-    recruiting_now,
     stale_active,
     status_changes_since,
 )
@@ -47,7 +46,7 @@ if fr is not None:
         trials = studies_in(fr, level, f, key)
         c = st.columns(4)
         c[0].metric(t("trials", lg), trials.height)
-        c[1].metric(t("recruiting", lg), recruiting_now(fr, level, key, f).height)
+        c[1].metric(t("recruiting", lg), int((trials["overall_status"] == "RECRUITING").sum()))
         c[2].metric(t("industry", lg), int((trials["sponsor_bucket"] == "industry").sum()))
         own = ranking.filter(pl.col("key") == key)
         c[3].metric(t("rank", lg), f"{own['rank'][0]} / {ranking.height}")
@@ -66,7 +65,7 @@ if fr is not None:
             st.subheader(t("trend", lg))
             st.line_chart(series.to_pandas(), x="year", y="trials")
         st.subheader(t("peers", lg))
-        show_table(peers(fr, level, key, f).drop("key"), key="prof_peers")
+        show_table(peers(ranking, key).drop("key"), key="prof_peers")
         st.subheader(t("trial_list", lg))
         link = st.column_config.LinkColumn("NCT ID", display_text=r"study/(NCT\d+)")
         listing = trials.select(
