@@ -65,7 +65,7 @@ def load_db(studies: int) -> Path:
     from db.engine import make_engine
     from db.migrate import upgrade
     from db.store import Store
-    from trials.harvest import Harvester
+    from trials.jobs.harvest import Harvester
 
     db = WORK / f"analytics_{studies}.db"
     if db.exists():
@@ -97,8 +97,8 @@ def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
 
     from db.engine import make_engine
     from db.migrate import upgrade
-    from trials.analytics import Filters, build_frames, rank
-    from trials.regions import configured_regions
+    from trials.analytics.rankings import Filters, build_frames, rank
+    from trials.rules.regions import configured_regions
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)  # a database built by an older version gets the current schema first

@@ -27,7 +27,7 @@ def peak_rss_mb(children: bool = False) -> float:
 
 
 def synthetic_corpus(studies: int, seed: int = 1) -> Path:
-    from trials.synth import write_corpus
+    from trials.source.synth import write_corpus
 
     path = WORK / f"synth_{studies}_{seed}.ndjson.gz"
     if not path.exists():

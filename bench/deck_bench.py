@@ -33,11 +33,11 @@ def main() -> None:
     ap.add_argument("--studies", type=int, default=60_000)
     a = ap.parse_args()
     from db.engine import make_engine
-    from trials.analytics import build_frames
-    from trials.deck import build_pptx
-    from trials.deck_data import deck_data
-    from trials.regions import configured_regions
-    from trials.summary_pdf import build_pdf
+    from trials.analytics.rankings import build_frames
+    from trials.present.deck import build_pptx
+    from trials.present.deck_data import deck_data
+    from trials.present.summary_pdf import build_pdf
+    from trials.rules.regions import configured_regions
 
     db = load_db(a.studies)
     url = f"sqlite:///{db}"

@@ -23,8 +23,8 @@ ALL_LABEL = "everything (no filter)"
 
 
 def phase_floor(base_url: str) -> dict[str, Any]:
-    from trials.api import CtgovClient, StudyQuery
-    from trials.model import decode_study
+    from trials.source.api import CtgovClient, StudyQuery
+    from trials.source.model import decode_study
 
     started = time.perf_counter()
     n = 0
@@ -41,8 +41,8 @@ def phase_e2e(base_url: str, db: Path) -> dict[str, Any]:
     from db.engine import make_engine
     from db.migrate import upgrade
     from db.store import Store
-    from trials.api import CtgovClient, StudyQuery
-    from trials.harvest import Harvester
+    from trials.jobs.harvest import Harvester
+    from trials.source.api import CtgovClient, StudyQuery
 
     db.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{db}")

@@ -53,10 +53,10 @@ def rewrite(source: Path, target: Path, change: set[int], today: dt.date) -> int
 def run(kind: str, base_url: str, db: Path) -> dict[str, Any]:
     from db.engine import make_engine
     from db.migrate import upgrade
-    from trials.api import CtgovClient
-    from trials.progress import NoProgress
-    from trials.refresh_runs import incremental_harvest
-    from trials.regions import configured_regions
+    from trials.jobs.refresh_runs import incremental_harvest
+    from trials.present.progress import NoProgress
+    from trials.rules.regions import configured_regions
+    from trials.source.api import CtgovClient
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)

@@ -30,8 +30,8 @@ def main() -> None:
                 sites.append((loc.get("facility"), loc.get("city"), loc.get("zip"), loc.get("country"),
                               gp.get("lat"), gp.get("lon")))  # fmt: skip
 
-    from trials.institutions import default_resolver
-    from trials.places import default_gazetteer
+    from trials.rules.institutions import default_resolver
+    from trials.rules.places import default_gazetteer
 
     t = time.perf_counter()
     gaz = default_gazetteer()
@@ -46,8 +46,8 @@ def main() -> None:
     inst_s = time.perf_counter() - t
     placed = sum(a.place is not None for a in assigned) / len(sites)
     # Uncached: every distinct site string once, through fresh caches (the cost a new string pays).
-    from trials.institutions import InstitutionResolver, load_institutions
-    from trials.places import _assign_cached
+    from trials.rules.institutions import InstitutionResolver, load_institutions
+    from trials.rules.places import _assign_cached
 
     _assign_cached.cache_clear()
     distinct = list({(c, z, co, la, lo) for _, c, z, co, la, lo in sites})

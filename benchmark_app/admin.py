@@ -10,7 +10,7 @@ import streamlit as st
 
 from benchmark_app.i18n import t
 from benchmark_app.state import db_url, lang
-from trials.refresh import password_ok, start_refresh
+from trials.jobs.refresh import password_ok, start_refresh
 
 
 def admin_password() -> str | None:

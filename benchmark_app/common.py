@@ -11,7 +11,7 @@ import streamlit as st
 
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, is_empty, lang, regions, synthetic_share
-from trials.analytics import Filters, Frames, studies_in
+from trials.analytics.rankings import Filters, Frames, studies_in
 
 
 def page_frames() -> Frames | None:
@@ -47,15 +47,15 @@ def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | Non
     The files are made only when a button is clicked (deferred), so the page stays fast.
     """
     from db.store import Store
-    from trials.deck import build_pptx
-    from trials.deck_data import NoMatch, deck_data
-    from trials.summary_pdf import build_pdf
+    from trials.present.deck import build_pptx
+    from trials.present.deck_data import NoMatch, deck_data
+    from trials.present.summary_pdf import build_pdf
 
     lg = lang()
     regs = regions()
 
     def data() -> Any:
-        from trials.counts import latest_counts
+        from trials.jobs.counts import latest_counts
 
         return deck_data(fr, regs, region, peers, f, lg, Store(engine()).last_good_queries(),
                          counts=latest_counts(engine()))  # fmt: skip

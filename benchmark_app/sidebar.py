@@ -8,9 +8,9 @@ import streamlit as st
 
 from benchmark_app.i18n import t
 from benchmark_app.state import DATE_FIELDS, STATUSES, STUDY_TYPES, lang, read_filters, regions, write_filters
-from trials.analytics import SPONSOR_CLASSES, Filters
-from trials.areas import AREA_BY_CODE
-from trials.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
+from trials.analytics.rankings import SPONSOR_CLASSES, Filters
+from trials.rules.areas import AREA_BY_CODE
+from trials.rules.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
 
 
 def area_name(code: str, lg: str) -> str:

@@ -14,10 +14,10 @@ from db.engine import default_db_url, make_engine
 from db.migrate import upgrade
 from db.models import HarvestRunRow, StudyRow, table
 from db.store import Store
-from trials.analytics import SPONSOR_CLASSES, Filters, Frames, build_frames
-from trials.areas import AREA_BY_CODE
-from trials.buckets import PHASE_BUCKETS
-from trials.regions import Region, configured_regions
+from trials.analytics.rankings import SPONSOR_CLASSES, Filters, Frames, build_frames
+from trials.rules.areas import AREA_BY_CODE
+from trials.rules.buckets import PHASE_BUCKETS
+from trials.rules.regions import Region, configured_regions
 
 STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "COMPLETED",
             "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN")  # fmt: skip

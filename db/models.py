@@ -87,7 +87,7 @@ class SiteRow(Base):
     country: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    # Derived (trials.enrich): re-computed by `trials renormalize` from the raw record.
+    # Derived (trials.rules.enrich): re-computed by `trials renormalize` from the raw record.
     place_id: Mapped[str | None] = mapped_column(String(32))
     place_name: Mapped[str | None] = mapped_column(Text)
     place_method: Mapped[str | None] = mapped_column(String(16))
@@ -153,7 +153,7 @@ class CollaboratorRow(Base):
 
 
 class StudyAreaRow(Base):
-    """Therapeutic areas (trials.areas); a study may have several. ``evidence``: mesh|branch|keyword."""
+    """Therapeutic areas (trials.rules.areas); a study may have several. ``evidence``: mesh|branch|keyword."""
 
     __tablename__ = "study_areas"
     __table_args__ = CLUSTERED

@@ -32,8 +32,8 @@ from db.models import (
     table,
 )
 from db.upsert import bulk_insert, insert_ignore, upsert
-from trials.changes import site_events
-from trials.normalise import NormalisedStudy
+from trials.rules.changes import site_events
+from trials.rules.classify import Accepted, Rejected, compress
 
 RUNS = table(HarvestRunRow)
 QUERIES = table(HarvestQueryRow)
@@ -57,40 +57,8 @@ _CHILD_ROWS = {
 _BOOKKEEPING = {"first_run_id", "last_changed_run_id", "fetched_at", "run_id", "body"}
 
 
-def content_hash(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def compress(raw: bytes) -> bytes:
-    """zlib level 1: raw records are kept for re-normalisation, not archived; speed matters more."""
-    return zlib.compress(raw, 1)
-
-
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class Accepted:
-    """A record that normalised: its rows, its exact bytes and their zlib form (for raw_records)."""
-
-    study: NormalisedStudy
-    raw: bytes
-    hash: str
-    compressed: bytes = b""
-
-    def body(self) -> bytes:
-        return self.compressed or compress(self.raw)
-
-
-@dataclass
-class Rejected:
-    """A record that did not; it goes to quarantine with the reason."""
-
-    raw: bytes
-    hash: str
-    reason: str
-    nct_id: str | None = None
 
 
 @dataclass

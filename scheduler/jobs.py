@@ -22,9 +22,9 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import JobClaimRow, table
 from scheduler.config import JobSpec, Schedule, load_schedule
-from trials.api import DEFAULT_BASE_URL, CtgovClient
 from trials.errors import TrialsError
-from trials.regions import configured_regions, select_regions
+from trials.rules.regions import configured_regions, select_regions
+from trials.source.api import DEFAULT_BASE_URL, CtgovClient
 
 log = logging.getLogger(__name__)
 CLAIMS = table(JobClaimRow)
@@ -95,7 +95,7 @@ def _refresh_counts_after(engine: Engine, schedule: Schedule, result: JobResult)
 
 
 def _incremental(engine: Engine, schedule: Schedule) -> JobResult:
-    from trials.refresh_runs import incremental_harvest
+    from trials.jobs.refresh_runs import incremental_harvest
 
     regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:
@@ -104,7 +104,7 @@ def _incremental(engine: Engine, schedule: Schedule) -> JobResult:
 
 
 def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
-    from trials.refresh_runs import reconcile
+    from trials.jobs.refresh_runs import reconcile
 
     with _client(schedule) as client:
         report, _ = reconcile(engine, client, lock_wait_s=schedule.lock_wait_s)
@@ -112,7 +112,7 @@ def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
 
 
 def _counts(engine: Engine, schedule: Schedule) -> JobResult:
-    from trials.counts import refresh_counts
+    from trials.jobs.counts import refresh_counts
 
     regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from db.engine import make_engine, normalise_url
 from db.migrate import upgrade
 from db.store import Store
-from trials.fakeapi.server import FakeApiServer
-from trials.synth import write_corpus
+from trials.source.fakeapi.server import FakeApiServer
+from trials.source.synth import write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -49,7 +49,7 @@ def real_db_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> 
     url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    from trials.harvest import Harvester
+    from trials.jobs.harvest import Harvester
 
     assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
     engine.dispose()

@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from trials.regions import Region
+from trials.rules.regions import Region
 
 
 def read_ndjson(path: Path) -> list[dict[str, Any]]:

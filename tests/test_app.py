@@ -15,12 +15,12 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.store import Store
 from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
-from trials.analytics import Filters, build_frames, rank
-from trials.fakeapi.server import FakeApiServer
-from trials.harvest import Harvester
-from trials.rank_cli import RankArgs, run_rank
-from trials.refresh import STARTED
-from trials.regions import load_regions
+from trials.analytics.rankings import Filters, build_frames, rank
+from trials.cli.rank import RankArgs, run_rank
+from trials.jobs.harvest import Harvester
+from trials.jobs.refresh import STARTED
+from trials.rules.regions import load_regions
+from trials.source.fakeapi.server import FakeApiServer
 
 APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PAGES = ["overview", "rankings", "compare", "profile", "map", "world", "data"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from trials.areas import AREAS, classify_areas
-from trials.buckets import phase_buckets, sponsor_bucket
-from trials.model import decode_study
+from trials.rules.areas import AREAS, classify_areas
+from trials.rules.buckets import phase_buckets, sponsor_bucket
+from trials.source.model import decode_study
 
 
 def study(**derived: object) -> bytes:

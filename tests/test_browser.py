@@ -19,8 +19,8 @@ import pytest
 from benchmark_app.launch import free_port, start_app, stop_app, wait_healthy
 from db.engine import make_engine
 from tests.conftest import ROOT, require
-from trials.analytics import Filters, build_frames, rank, studies_in
-from trials.regions import load_regions
+from trials.analytics.rankings import Filters, build_frames, rank, studies_in
+from trials.rules.regions import load_regions
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"

@@ -13,7 +13,7 @@ import pytest
 
 from db.engine import make_engine
 from db.store import Store
-from trials.fakeapi.server import FakeApiServer
+from trials.source.fakeapi.server import FakeApiServer
 
 Start = Callable[..., FakeApiServer]
 

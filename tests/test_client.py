@@ -8,10 +8,10 @@ import httpx
 import pytest
 import respx
 
-from trials.api import FIELDS, CtgovClient, StudyQuery
 from trials.errors import ApiBadRequest, ApiBlocked, ApiUnavailable, TransientFault
-from trials.http import USER_AGENT, HttpGetter, RateLimiter
-from trials.retry import MAX_RETRY_AFTER_S, RetryPolicy, backoff_hook
+from trials.source.api import FIELDS, CtgovClient, StudyQuery
+from trials.source.http import USER_AGENT, HttpGetter, RateLimiter
+from trials.source.retry import MAX_RETRY_AFTER_S, RetryPolicy, backoff_hook
 
 BASE = "https://ctgov.test/api/v2"
 FAST = RetryPolicy(attempts=4, total_timeout_s=30, wait_initial_s=0.001, wait_max_s=0.01, wait_jitter_s=0.001)

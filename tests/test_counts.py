@@ -23,10 +23,9 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.store import Store
 from tests.helpers import read_ndjson
-from trials.analytics import PRESETS, build_frames
-from trials.api import CtgovClient
+from trials.analytics.rankings import PRESETS, build_frames
 from trials.cli import main
-from trials.counts import (
+from trials.jobs.counts import (
     country_query,
     latest_counts,
     load_countries,
@@ -36,11 +35,12 @@ from trials.counts import (
     select_countries,
     share_of_country,
 )
-from trials.deck import build_pptx
-from trials.deck_data import deck_data
-from trials.fakeapi.server import FakeApiServer
-from trials.harvest import Harvester
-from trials.regions import COUNTRY_NAMES, load_regions
+from trials.jobs.harvest import Harvester
+from trials.present.deck import build_pptx
+from trials.present.deck_data import deck_data
+from trials.rules.regions import COUNTRY_NAMES, load_regions
+from trials.source.api import CtgovClient
+from trials.source.fakeapi.server import FakeApiServer
 
 APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PRESET = PRESETS["city-participation-2013-2022"]

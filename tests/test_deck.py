@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from pptx import Presentation
 
 from tests.conftest import ROOT, require
-from trials.analytics import Filters, Frames, build_frames, mix, rank, trend
+from trials.analytics.rankings import Filters, Frames, build_frames, mix, rank, trend
 from trials.cli import main
-from trials.deck import build_pptx, write_deck
-from trials.deck_data import GERMAN_PEERS, NoMatch, deck_data
-from trials.regions import load_regions
+from trials.present.deck import build_pptx, write_deck
+from trials.present.deck_data import GERMAN_PEERS, NoMatch, deck_data
+from trials.rules.regions import load_regions
 
 ARTIFACTS = ROOT / "artifacts" / "deck"
 TITLES_EN = ["Headline figures", "Trials per 100,000 inhabitants", "Phase mix", "Therapeutic-area strengths",
@@ -75,7 +75,7 @@ def test_the_deck_has_every_slide_and_its_charts_hold_the_analytics_numbers(fram
     phase_chart = by["Phase mix"]
     ruhr_phases = mix(frames, "region", Filters(), "phase_bucket", key="ruhr")
     shown = dict(zip(categories(phase_chart), series(phase_chart)[labels["ruhr"]], strict=True))
-    from trials.buckets import PHASE_BUCKET_LABELS
+    from trials.rules.buckets import PHASE_BUCKET_LABELS
 
     assert {k: v for k, v in shown.items() if v} == {
         PHASE_BUCKET_LABELS[b]: float(n) for b, n in ruhr_phases.iter_rows()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.helpers import great_circle_km, nct, read_ndjson, write_ndjson
-from trials.fakeapi.server import FakeApiServer
+from trials.source.fakeapi.server import FakeApiServer
 
 Start = Callable[..., FakeApiServer]
 

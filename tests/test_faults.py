@@ -18,7 +18,7 @@ from db.migrate import upgrade
 from db.models import StudyRow
 from db.store import Store
 from tests.test_harvest import harvest
-from trials.fakeapi.server import FakeApiServer, running_fake_api
+from trials.source.fakeapi.server import FakeApiServer, running_fake_api
 
 Start = Callable[..., FakeApiServer]
 REGIONS = ["ruhr", "berlin"]

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from db.models import PhaseRow, RawRecordRow, SiteRow, StudyRow
 from db.store import Store
 from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
-from trials.api import CtgovClient
-from trials.fakeapi.server import FakeApiServer
-from trials.harvest import Harvester, HarvestReport, plan_queries
-from trials.regions import load_regions, select_regions
-from trials.retry import RetryPolicy
+from trials.jobs.harvest import Harvester, HarvestReport, plan_queries
+from trials.rules.regions import load_regions, select_regions
+from trials.source.api import CtgovClient
+from trials.source.fakeapi.server import FakeApiServer
+from trials.source.retry import RetryPolicy
 
 Start = Callable[..., FakeApiServer]
 FAST = RetryPolicy(attempts=8, total_timeout_s=60, wait_initial_s=0.01, wait_max_s=0.05, wait_jitter_s=0.01)

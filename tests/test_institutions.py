@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from trials.enrich import gazetteer
 from trials.errors import ConfigError
-from trials.institutions import InstitutionResolver, is_placeholder, load_institutions, parse_institutions
+from trials.rules.enrich import gazetteer
+from trials.rules.institutions import InstitutionResolver, is_placeholder, load_institutions, parse_institutions
 
 LABELS = Path(__file__).parent / "data" / "institution_labels.csv"
 

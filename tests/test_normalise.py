@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from db.store import Accepted, Rejected
-from trials.normalise import normalise_enrollment, normalise_phases, parse_partial_date
-from trials.records import classify
+from trials.rules.classify import Accepted, Rejected, classify
+from trials.rules.normalise import normalise_enrollment, normalise_phases, parse_partial_date
 
 
 def record(**protocol: object) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trials.pipeline import map_ahead
+from trials.jobs.pipeline import map_ahead
 
 
 def square(x: int) -> int:

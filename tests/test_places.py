@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trials.enrich import gazetteer
-from trials.places import city_keys
+from trials.rules.enrich import gazetteer
+from trials.rules.places import city_keys
 
 ESSEN, MUELHEIM_RUHR, KOELN, MUENCHEN, BERLIN, HAMBURG = (
     "de:05113000", "de:05117000", "de:05315000", "de:09162000", "de:11000000", "de:02000000",

@@ -13,10 +13,8 @@ from sqlalchemy import Engine
 
 from db.store import Store
 from tests.helpers import nct, read_ndjson, write_ndjson
-from trials.analytics import STATUS_CHANGE_SCHEMA, Filters, Frames, build_frames, frames_from, rank
-from trials.harvest import Harvester
-from trials.mapping import map_points, spread
-from trials.profile import (
+from trials.analytics.mapping import map_points, spread
+from trials.analytics.profile import (
     competing_recruiting,
     nearby_places,
     new_since,
@@ -24,7 +22,9 @@ from trials.profile import (
     stale_active,
     status_changes_since,
 )
-from trials.regions import load_regions
+from trials.analytics.rankings import STATUS_CHANGE_SCHEMA, Filters, Frames, build_frames, frames_from, rank
+from trials.jobs.harvest import Harvester
+from trials.rules.regions import load_regions
 
 ESSEN, BOCHUM, BERLIN = "de:05113000", "de:05911000", "de:11000000"
 COORDS = {ESSEN: (51.45584, 7.01258), BOCHUM: (51.4827, 7.21718), BERLIN: (52.51767, 13.40554)}

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from db.store import Store
-from trials.analytics import PRESETS, Filters, build_frames, rank
-from trials.export import neutralise, to_csv
-from trials.harvest import Harvester
-from trials.rank_cli import RankArgs, run_rank
-from trials.regions import load_regions
+from trials.analytics.rankings import PRESETS, Filters, build_frames, rank
+from trials.cli.rank import RankArgs, run_rank
+from trials.jobs.harvest import Harvester
+from trials.present.export import neutralise, to_csv
+from trials.rules.regions import load_regions
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import gzip
 import json
 from pathlib import Path
 
-from db.store import Accepted, Rejected, Store
-from trials.harvest import Harvester
-from trials.records import classify
-from trials.sources import iter_file_records
+from db.store import Store
+from trials.jobs.harvest import Harvester
+from trials.rules.classify import Accepted, Rejected, classify
+from trials.source.files import iter_file_records
 
 
 def _record_files(ctgov: Path) -> list[Path]:

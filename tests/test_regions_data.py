@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import great_circle_km
 from trials.errors import ConfigError
-from trials.regions import load_regions, parse_regions
+from trials.rules.regions import load_regions, parse_regions
 
 EXPECTED = {
     "ruhr", "berlin", "hamburg", "munich", "cologne", "medicon-valley", "eindhoven", "lyon", "vienna", "london",

@@ -31,13 +31,13 @@ from scheduler.app import JOB_TABLE, create_scheduler, stop_scheduler, upcoming
 from scheduler.config import load_schedule, parse_schedule
 from scheduler.jobs import slot_for
 from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
-from trials.analytics import Filters, build_frames, rank
-from trials.api import CtgovClient
+from trials.analytics.rankings import Filters, build_frames, rank
 from trials.cli import main
 from trials.errors import ConfigError
-from trials.fakeapi.server import FakeApiServer
-from trials.refresh_runs import reconcile
-from trials.regions import load_regions
+from trials.jobs.refresh_runs import reconcile
+from trials.rules.regions import load_regions
+from trials.source.api import CtgovClient
+from trials.source.fakeapi.server import FakeApiServer
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def test_reconciliation_marks_removed_studies_sites_and_regions_and_keeps_them(
     with CtgovClient(server.base_url, rate_per_second=0) as client:
         report, marked = reconcile(engine, client)  # empty database: nothing to re-fetch
         assert marked == 0
-        from trials.run_harvest import HarvestArgs, run_harvest
+        from trials.jobs.run_harvest import HarvestArgs, run_harvest
 
         url = engine.url.render_as_string(hide_password=False)
         assert run_harvest(HarvestArgs(regions=["ruhr"], base_url=server.base_url, rate=0, db_url=url)).outcome in (
@@ -205,7 +205,7 @@ def test_a_study_that_loses_its_only_site_in_a_region_is_recorded_as_having_left
     records = read_ndjson(corpus)
     ruhr = next(r for r in load_regions() if r.name == "ruhr")
     url = engine.url.render_as_string(hide_password=False)
-    from trials.run_harvest import HarvestArgs, run_harvest
+    from trials.jobs.run_harvest import HarvestArgs, run_harvest
 
     run_harvest(HarvestArgs(regions=["ruhr"], base_url=server.base_url, rate=0, db_url=url))
     target = next(r for r in records if len(_locations(r)) >= 2 and
@@ -320,7 +320,7 @@ def test_each_successful_run_keeps_a_dated_snapshot_of_the_counts(
     engine: Engine, served: tuple[Path, FakeApiServer]
 ) -> None:
     _, server = served
-    from trials.run_harvest import HarvestArgs, run_harvest
+    from trials.jobs.run_harvest import HarvestArgs, run_harvest
 
     url = engine.url.render_as_string(hide_password=False)
     report = run_harvest(HarvestArgs(regions=["ruhr"], base_url=server.base_url, rate=0, db_url=url))

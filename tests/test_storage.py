@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from db.models import Base
-from db.store import Accepted, Store
-from trials.records import classify
+from db.store import Store
+from trials.rules.classify import Accepted, classify
 
 
 def test_migrations_build_exactly_the_models(engine: Engine) -> None:

@@ -6,11 +6,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from db.store import Accepted
 from tests.helpers import read_ndjson
-from trials.records import classify
-from trials.synth import generate, load_profile
-from trials.synth_profile import learn_profile
+from trials.rules.classify import Accepted, classify
+from trials.source.synth import generate, load_profile
+from trials.source.synth_profile import learn_profile
 
 
 def test_shipped_profile_is_what_the_real_corpus_teaches(real_corpus: Path) -> None:

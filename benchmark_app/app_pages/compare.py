@@ -11,7 +11,7 @@ from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, regions
-from trials.analytics import mix, rank, trend
+from trials.analytics.rankings import mix, rank, trend
 
 lg = lang()
 st.title(t("compare", lg))

@@ -9,8 +9,8 @@ from benchmark_app.common import page_frames, show_table
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, place_coords
-from trials.analytics import rank
-from trials.mapping import map_points
+from trials.analytics.mapping import map_points
+from trials.analytics.rankings import rank
 
 LEVELS = ["site", "city"]
 

@@ -10,8 +10,8 @@ from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, regions
-from trials.analytics import mix, rank, trend
-from trials.areas import AREA_BY_CODE
+from trials.analytics.rankings import mix, rank, trend
+from trials.rules.areas import AREA_BY_CODE
 
 lg = lang()
 st.title(t("overview", lg))

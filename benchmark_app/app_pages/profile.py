@@ -11,8 +11,7 @@ from benchmark_app.common import page_frames, show_table
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, place_coords
-from trials.analytics import mix, rank, studies_in, trend
-from trials.profile import (
+from trials.analytics.profile import (
     NEARBY_KM,
     competing_recruiting,
     new_since,
@@ -20,6 +19,7 @@ from trials.profile import (
     stale_active,
     status_changes_since,
 )
+from trials.analytics.rankings import mix, rank, studies_in, trend
 
 LEVELS = ["institution", "site", "city"]
 

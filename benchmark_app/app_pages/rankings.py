@@ -8,8 +8,8 @@ from benchmark_app.common import page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, provenance_queries, regions
-from trials.analytics import PRESET_PLACES, PRESETS, rank, rank_preset, studies_in
-from trials.export import to_csv, to_xlsx
+from trials.analytics.rankings import PRESET_PLACES, PRESETS, rank, rank_preset, studies_in
+from trials.present.export import to_csv, to_xlsx
 
 lg = lang()
 st.title(t("rankings", lg))

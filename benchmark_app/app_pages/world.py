@@ -8,8 +8,8 @@ import streamlit as st
 from benchmark_app.common import show_table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, lang, regions
-from trials.counts import DEFAULT_PRESET, EUROPE, latest_counts, position_in_europe, ranked, share_of_country
-from trials.export import to_csv
+from trials.jobs.counts import DEFAULT_PRESET, EUROPE, latest_counts, position_in_europe, ranked, share_of_country
+from trials.present.export import to_csv
 
 lg = lang()
 st.title(t("world", lg))

@@ -1,6 +1,6 @@
 """A harvest run: plan queries, fetch every page, de-duplicate, write page by page, record the run.
 
-Split as fetch (``trials.api``) / classify (``trials.records``) / save (``db.store``); this module
+Split as fetch (``trials.source.api``) / classify (``trials.rules.classify``) / save (``db.store``); this module
 only sequences them and keeps the books. Outcomes: ``success``; ``warning`` (the run finished but a
 query's count differs from ``totalCount`` or records went to quarantine); ``failed`` (the run
 stopped; pages written before stay, nothing half-written); ``interrupted`` (Ctrl-C or killed).
@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db.store import Accepted, PageCounts, Rejected, Store
-from trials.api import CtgovClient, StudyQuery, combine_advanced, since_filter
+from db.store import PageCounts, Store
 from trials.errors import TrialsError
-from trials.model import StudiesPage
-from trials.pipeline import map_ahead
-from trials.progress import HarvestProgress, NoProgress
-from trials.records import classify
-from trials.regions import Region
-from trials.sources import iter_file_records
+from trials.jobs.pipeline import map_ahead
+from trials.present.progress import HarvestProgress, NoProgress
+from trials.rules.classify import Accepted, Rejected, classify
+from trials.rules.regions import Region
+from trials.source.api import CtgovClient, StudyQuery, combine_advanced, since_filter
+from trials.source.files import iter_file_records
+from trials.source.model import StudiesPage
 
 FILE_BATCH = 1000
 #: A first page at least this full suggests enough work to pay for a decoder process.

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from trials.fakeapi.corpus import IndexedStudy
+from trials.source.fakeapi.corpus import IndexedStudy
 from trials.textnorm import fold
 
 Predicate = Callable[[IndexedStudy], bool]

@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 from db.lock import run_lock
 from db.models import HarvestRunRow, table
 from db.store import Store
-from trials.api import CtgovClient, StudyQuery
-from trials.harvest import Harvester, HarvestReport, plan_queries
-from trials.progress import HarvestProgress, LogProgress
-from trials.regions import Region
-from trials.snapshots import snapshot_after_run
+from trials.jobs.harvest import Harvester, HarvestReport, plan_queries
+from trials.jobs.snapshots import snapshot_after_run
+from trials.present.progress import HarvestProgress, LogProgress
+from trials.rules.regions import Region
+from trials.source.api import CtgovClient, StudyQuery
 
 log = logging.getLogger(__name__)
 RUNS = table(HarvestRunRow)

@@ -22,8 +22,8 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, String, cast, func, select
 
 from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StatusChangeRow, StudyAreaRow, StudyRow, table
-from trials.buckets import phase_buckets, sponsor_bucket
-from trials.regions import Region
+from trials.rules.buckets import phase_buckets, sponsor_bucket
+from trials.rules.regions import Region
 
 LEVELS = ("institution", "site", "city", "region")
 RECRUITING_NOW = ("RECRUITING",)
@@ -39,7 +39,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     date_field: str = "start"  # start | first_posted
-    phases: tuple[str, ...] = ()  # phase buckets (trials.buckets.PHASE_BUCKETS)
+    phases: tuple[str, ...] = ()  # phase buckets (trials.rules.buckets.PHASE_BUCKETS)
     registry_phases: tuple[str, ...] = ()  # the registry's own values (PHASE1, PHASE2, ...)
     sponsor_classes: tuple[str, ...] = ()  # registry classes (INDUSTRY, OTHER, ...)
     sponsor_name: str | None = None  # case-insensitive substring of the lead sponsor

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine
 
-from trials.analytics import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
-from trials.areas import AREA_BY_CODE
-from trials.buckets import PHASE_BUCKETS
+from trials.analytics.rankings import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
 from trials.errors import ConfigError
-from trials.export import to_csv
-from trials.regions import configured_regions
+from trials.present.export import to_csv
+from trials.rules.areas import AREA_BY_CODE
+from trials.rules.buckets import PHASE_BUCKETS
+from trials.rules.regions import configured_regions
 
 
 @dataclass

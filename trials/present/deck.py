@@ -1,6 +1,6 @@
 """The pitch deck as an editable PowerPoint (python-pptx): native charts, one template, EN/DE.
 
-Every number comes from :class:`trials.deck_data.DeckData`; this module only lays it out.
+Every number comes from :class:`trials.present.deck_data.DeckData`; this module only lays it out.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Length, Pt
 
-from trials.deck_data import DeckData
-from trials.export import COUNTING_RULES
+from trials.present.deck_data import DeckData
+from trials.present.export import COUNTING_RULES
 
 ACCENT = RGBColor(0x0B, 0x5C, 0x8E)  # one accent colour for titles and the band
 GREY = RGBColor(0x55, 0x55, 0x55)
@@ -241,7 +241,7 @@ def _note(slide: Any, text: str, top: Length | None = None, size: int = 12) -> N
 
 def write_deck(data: DeckData, out: Path) -> Path:
     """Write ``out`` as .pptx, or as the one-page PDF summary when it ends in .pdf."""
-    from trials.summary_pdf import build_pdf
+    from trials.present.summary_pdf import build_pdf
 
     body = build_pdf(data) if out.suffix.lower() == ".pdf" else build_pptx(data)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,10 +20,10 @@ import polars as pl
 from sqlalchemy import Engine, func, insert, select
 
 from db.models import RegistryCountRow, table
-from trials.analytics import PRESETS, Filters
-from trials.api import CtgovClient, StudyQuery
+from trials.analytics.rankings import PRESETS, Filters
 from trials.errors import ConfigError
-from trials.regions import COUNTRY_NAMES, Region
+from trials.rules.regions import COUNTRY_NAMES, Region
+from trials.source.api import CtgovClient, StudyQuery
 
 log = logging.getLogger(__name__)
 COUNTS = table(RegistryCountRow)
@@ -140,7 +140,7 @@ def refresh_counts(
     country_codes: Sequence[str] = (),
 ) -> CountsReport:
     """One count-only request per country and region; stored as one batch, or not at all on failure."""
-    from trials.regions import configured_regions
+    from trials.rules.regions import configured_regions
 
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; presets: {', '.join(PRESETS)}")

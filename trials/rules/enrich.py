@@ -1,6 +1,6 @@
 """Derived rows for a normalised study: each site's place, regions and institution; the study's areas.
 
-Kept apart from :mod:`trials.normalise` because these rules depend on editable reference data
+Kept apart from :mod:`trials.rules.normalise` because these rules depend on editable reference data
 (region file, alias table) and are re-applied by ``trials renormalize`` when that data changes.
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 
-from trials.areas import classify_areas
-from trials.institutions import InstitutionResolver, default_resolver
-from trials.model import Study
-from trials.normalise import NormalisedStudy
-from trials.places import Gazetteer, build_gazetteer
-from trials.regions import REGIONS_ENV, configured_regions
+from trials.rules.areas import classify_areas
+from trials.rules.institutions import InstitutionResolver, default_resolver
+from trials.rules.normalise import NormalisedStudy
+from trials.rules.places import Gazetteer, build_gazetteer
+from trials.rules.regions import REGIONS_ENV, configured_regions
+from trials.source.model import Study
 
 INSTITUTIONS_ENV = "TRIALS_INSTITUTIONS_FILE"
 _gazetteers: dict[str | None, Gazetteer] = {}

@@ -9,8 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trials.api import StudyQuery, geo_filter
 from trials.errors import ConfigError
+from trials.source.api import StudyQuery, geo_filter
 
 BUILTIN_REGIONS = "regions.toml"
 #: Environment variable naming the region file every command and the app use (default: built-in).

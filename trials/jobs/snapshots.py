@@ -15,8 +15,8 @@ from sqlalchemy import Engine, delete
 
 from db.models import CountSnapshotRow, table
 from db.upsert import bulk_insert
-from trials.analytics import Frames, build_frames
-from trials.regions import configured_regions
+from trials.analytics.rankings import Frames, build_frames
+from trials.rules.regions import configured_regions
 
 log = logging.getLogger(__name__)
 SNAPSHOTS = table(CountSnapshotRow)

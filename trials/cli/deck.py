@@ -7,13 +7,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from db.store import Store
-from trials.analytics import Filters, build_frames
-from trials.areas import AREA_BY_CODE
-from trials.counts import latest_counts
-from trials.deck import write_deck
-from trials.deck_data import deck_data
+from trials.analytics.rankings import Filters, build_frames
 from trials.errors import ConfigError
-from trials.regions import configured_regions
+from trials.jobs.counts import latest_counts
+from trials.present.deck import write_deck
+from trials.present.deck_data import deck_data
+from trials.rules.areas import AREA_BY_CODE
+from trials.rules.regions import configured_regions
 
 
 def run_deck(engine: Engine, region: str, peers: str | None, area: str | None, lang: str, out: Path) -> Path:

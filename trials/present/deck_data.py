@@ -1,6 +1,6 @@
 """The numbers of a pitch deck: the same analytics as the dashboard, gathered for one region and its peers.
 
-Kept apart from the renderers (:mod:`trials.deck`, :mod:`trials.summary_pdf`) so the tests can
+Kept apart from the renderers (:mod:`trials.present.deck`, :mod:`trials.present.summary_pdf`) so the tests can
 compare every chart's values with these numbers, and these with the analytics functions.
 """
 
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from trials.analytics import Filters, Frames, mix, rank, trend
-from trials.areas import AREA_BY_CODE
-from trials.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
+from trials.analytics.rankings import Filters, Frames, mix, rank, trend
 from trials.errors import ConfigError
-from trials.regions import Region
+from trials.rules.areas import AREA_BY_CODE
+from trials.rules.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
+from trials.rules.regions import Region
 
 #: Default comparison for the Ruhr: the four big German cities of the published city tables.
 GERMAN_PEERS = ("berlin", "hamburg", "munich", "cologne")
@@ -70,7 +70,7 @@ def _context(
     counts: pl.DataFrame | None, region: Region
 ) -> tuple[pl.DataFrame | None, dict[str, int] | None, float | None, str]:
     """The "context" numbers from stored count-only queries, when there are any for this region."""
-    from trials.counts import EUROPE, position_in_europe, ranked, share_of_country
+    from trials.jobs.counts import EUROPE, position_in_europe, ranked, share_of_country
 
     code = region.places[0].country if region.places else "DE"
     if counts is None or counts.height == 0 or region.name not in counts["key"].to_list():

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import msgspec
 
 from trials.errors import ApiError, ApiUnavailable, TransientFault
-from trials.http import HttpGetter
-from trials.model import StudiesPage, VersionInfo, decode_page, decode_version
-from trials.retry import RetryPolicy, call_with_retries
+from trials.source.http import HttpGetter
+from trials.source.model import StudiesPage, VersionInfo, decode_page, decode_version
+from trials.source.retry import RetryPolicy, call_with_retries
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000

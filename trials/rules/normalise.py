@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from trials.model import Study
+from trials.source.model import Study
 
 #: ClinicalTrials.gov shows ``99999999`` where the enrollment is unknown; it is not a count.
 ENROLLMENT_PLACEHOLDER = 99_999_999

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-log = logging.getLogger("trials.harvest")
+log = logging.getLogger("trials.jobs.harvest")
 
 
 class HarvestProgress(Protocol):

@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import zlib
+from dataclasses import dataclass
 
 import msgspec
 
-from db.store import Accepted, Rejected, compress, content_hash
-from trials.enrich import enrich
-from trials.model import decode_study
-from trials.normalise import NormalisationError, normalise_study
+from trials.rules.enrich import enrich
+from trials.rules.normalise import NormalisationError, NormalisedStudy, normalise_study
+from trials.source.model import decode_study
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def compress(raw: bytes) -> bytes:
+    """zlib level 1: raw records are kept for re-normalisation, not archived; speed matters more."""
+    return zlib.compress(raw, 1)
+
+
+@dataclass
+class Accepted:
+    """A record that normalised: its rows, its exact bytes and their zlib form (for raw_records)."""
+
+    study: NormalisedStudy
+    raw: bytes
+    hash: str
+    compressed: bytes = b""
+
+    def body(self) -> bytes:
+        return self.compressed or compress(self.raw)
+
+
+@dataclass
+class Rejected:
+    """A record that did not; it goes to quarantine with the reason."""
+
+    raw: bytes
+    hash: str
+    reason: str
+    nct_id: str | None = None
+
 
 _NCT_IN_RAW = re.compile(rb'"nctId"\s*:\s*"([^"]{1,32})"')
 

@@ -23,11 +23,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
-from trials.fakeapi.corpus import Corpus, IndexedStudy
-from trials.fakeapi.faults import FaultPlan, RequestCounter, parse_faults
-from trials.fakeapi.query import QueryError, build_filter, project
+from trials.source.fakeapi.corpus import Corpus, IndexedStudy
+from trials.source.fakeapi.faults import FaultPlan, RequestCounter, parse_faults
+from trials.source.fakeapi.query import QueryError, build_filter, project
 
-log = logging.getLogger("trials.fakeapi")
+log = logging.getLogger("trials.source.fakeapi")
 API_VERSION = "2.0.3"
 PREFIX = "/api/v2"
 DEFAULT_PAGE_SIZE = 10

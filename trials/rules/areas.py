@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from trials.model import Study
+from trials.source.model import Study
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Profile of one institution, site or city: its place, peers, competition nearby and what changed.
 
-Pure functions over the analytics frames (see :mod:`trials.analytics`); the Profile page only
+Pure functions over the analytics frames (see :mod:`trials.analytics.rankings`); the Profile page only
 renders what these return, so trial offices and the tests see the same numbers.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from trials.analytics import Filters, Frames, studies_in
-from trials.places import distance_km
+from trials.analytics.rankings import Filters, Frames, studies_in
+from trials.rules.places import distance_km
 
 #: Statuses of a trial that is still running or about to: a record in one of these should be kept current.
 ACTIVE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION")
@@ -133,7 +133,7 @@ def stale_active(frames: Frames, level: str, key: str, today: dt.date,
 
 
 def peers(ranking: pl.DataFrame, key: str, around: int = 3) -> pl.DataFrame:
-    """The entity's row of a ranking (from :func:`trials.analytics.rank`) with up to ``around`` rows above and below."""
+    """The entity's row of a ranking (:func:`trials.analytics.rankings.rank`) with ``around`` rows above and below."""
     table = ranking.with_row_index("position")
     hit = table.filter(pl.col("key") == key)
     if hit.height == 0:

@@ -1,6 +1,6 @@
 """Learn the shape of real records (distributions, not records) for the synthetic corpus.
 
-``python -m trials.synth_profile CORPUS.ndjson.gz > trials/data/synth_profile.json`` writes what
+``python -m trials.source.synth_profile CORPUS.ndjson.gz > trials/data/synth_profile.json`` writes what
 ``trials synth`` draws from: sites per study, (study type, phases), sponsor-class, status and
 start-year mixes, and a pool of condition/MeSH bundles (public MeSH vocabulary). A test re-learns
 it from ``../shared`` and checks the shipped file matches.

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from db.models import SiteRow, table
-from trials.institutions import CONFIDENT
+from trials.rules.institutions import CONFIDENT
 
 SITE_COLUMNS = (
     "nct_id", "ordinal", "facility", "city", "zip", "country", "lat", "lon", "place_id", "place_name", "place_method",

@@ -1,0 +1,1 @@
+"""Frames from the stored tables, rankings, profiles, metrics: polars, no SQL."""

@@ -1,0 +1,5 @@
+"""Thin click commands: the ``trials`` entry point."""
+
+from trials.cli.main import main
+
+__all__ = ["main"]

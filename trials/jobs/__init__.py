@@ -1,0 +1,1 @@
+"""Orchestration: harvest, update, reconcile, counts refresh, snapshots, after a good run."""

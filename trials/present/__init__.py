@@ -1,0 +1,1 @@
+"""What users read: the label catalogue, the deck, the PDF, exports, CLI tables."""

@@ -1,0 +1,1 @@
+"""Pure domain rules: classify records, normalise, places, institutions, areas, buckets, regions, changes."""
