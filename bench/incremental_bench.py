@@ -62,7 +62,7 @@ def run(kind: str, base_url: str, db: Path) -> dict[str, Any]:
     upgrade(engine)
     started = time.perf_counter()
     with CtgovClient(base_url, rate_per_second=0) as client:
-        report = incremental_harvest(engine, client, configured_regions(), progress=NoProgress(), snapshot=False)
+        report = incremental_harvest(engine, client, configured_regions(), progress=NoProgress(), after=False)
     seconds = time.perf_counter() - started
     engine.dispose()
     return {"kind": kind, "mode": report.outcome if report.outcome == "skipped" else "harvest",

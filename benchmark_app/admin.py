@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -11,13 +9,14 @@ import streamlit as st
 from benchmark_app.i18n import t
 from benchmark_app.state import db_url, lang
 from trials.jobs.refresh import password_ok, start_refresh
+from trials.settings import get_settings
 
 
 def admin_password() -> str | None:
     """``$TRIALS_ADMIN_PASSWORD``, else the Streamlit secret ``admin_password``, else None (disabled)."""
-    env = os.environ.get("TRIALS_ADMIN_PASSWORD")
+    env = get_settings().admin_password
     if env:
-        return env
+        return env.get_secret_value()
     try:
         value = st.secrets.get("admin_password")
     except FileNotFoundError:  # no secrets.toml at all
@@ -41,6 +40,6 @@ def admin_refresh(runs: list[dict[str, Any]]) -> None:
             if not password_ok(given, expected):
                 st.error(t("wrong_password", lg))
                 return
-            started = start_refresh(db_url(), Path(os.environ.get("TRIALS_LOG_DIR", "data/logs")))
+            started = start_refresh(db_url(), get_settings().log_dir)
             st.session_state["refresh_pid"] = started.pid
             st.success(t("refresh_started", lg).format(pid=started.pid, log=started.log))

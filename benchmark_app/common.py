@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +11,12 @@ import streamlit as st
 
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, is_empty, lang, regions, synthetic_share
+from trials.analytics.metrics import METRICS, PARTIAL, Metric
 from trials.analytics.rankings import Filters, Frames, studies_in
+from trials.present.labels import has_label, metric_help, metric_label, region_label
+
+#: How a table column shows each number format of the metric table (trials.analytics.metrics).
+_COLUMN_FORMATS = {"int": "localized", "dec1": "%.1f", "pct": "percent", "pct_signed": "percent"}
 
 
 def page_frames() -> Frames | None:
@@ -41,27 +46,61 @@ def show_table(
     target.dataframe(frame.to_pandas(), hide_index=True, key=key, column_config=column_config)
 
 
+def metric_columns(lg: str) -> dict[str, Any]:
+    """Column headers (with units as help) and number formats of a ranking table, from the metric table; the
+    ``partial`` flag as a marked check box.
+
+    Only the display changes: the data keeps its column names (as in CSV and JSON).
+    """
+    config: dict[str, Any] = {"rank": st.column_config.NumberColumn(t("rank", lg)),
+                              "name": st.column_config.TextColumn(t("name", lg))}  # fmt: skip
+    for m in METRICS:
+        config[m.column] = st.column_config.NumberColumn(metric_label(m, lg), help=metric_help(m, lg),
+                                                         format=_COLUMN_FORMATS[m.fmt])  # fmt: skip
+    config[PARTIAL] = st.column_config.CheckboxColumn(t("partial", lg), help=t("partial_note", lg))
+    return config
+
+
+def metric_tiles(row: Mapping[str, Any], metrics: Sequence[Metric], lg: str, *,
+                 helps: Mapping[str, str] | None = None, extra: Sequence[tuple[str, str]] = ()) -> None:  # fmt: skip
+    """One tile per metric with a value in ``row`` (a ranking row), then the ``extra`` (label, value) tiles."""
+    shown = [m for m in metrics if row.get(m.column) is not None]
+    cols = st.columns(len(shown) + len(extra))
+    for col, m in zip(cols, shown, strict=False):
+        col.metric(metric_label(m, lg), m.format(row[m.column], lg),
+                   help=(helps or {}).get(m.name) or metric_help(m, lg))  # fmt: skip
+    for col, (name, value) in zip(cols[len(shown) :], extra, strict=True):
+        col.metric(name, value)
+
+
+def with_labels(frame: pl.DataFrame, column: str, group: str, lg: str) -> pl.DataFrame:
+    """``frame`` with the codes in ``column`` (phase buckets, sponsor buckets, areas) replaced by their labels."""
+    codes = [c for c in frame[column].unique().to_list() if c is not None]
+    names = {c: t(f"{group}.{c}", lg) if has_label(f"{group}.{c}") else c for c in codes}
+    return frame.with_columns(pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String))
+
+
 def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | None = None) -> None:
     """Download buttons for the pitch deck (PPTX) and the one-page PDF, built from the current filters.
 
     The files are made only when a button is clicked (deferred), so the page stays fast.
     """
-    from db.store import Store
+    from db.reader import Reader
+    from trials.analytics.context import latest_counts
     from trials.present.deck import build_pptx
-    from trials.present.deck_data import NoMatch, deck_data
+    from trials.present.deck_data import deck_data
     from trials.present.summary_pdf import build_pdf
 
     lg = lang()
     regs = regions()
 
     def data() -> Any:
-        from trials.jobs.counts import latest_counts
-
-        return deck_data(fr, regs, region, peers, f, lg, Store(engine()).last_good_queries(),
+        return deck_data(fr, regs, region, peers, f, lg, Reader(engine()).last_good_queries(),
                          counts=latest_counts(engine()))  # fmt: skip
 
     if studies_in(fr, "region", replace(f, region=region)).height == 0:  # what deck_data would refuse
-        st.info(str(NoMatch(f"no trials in {region} match these filters: no deck to make")))
+        label = next((region_label(r.name, r.label, lg) for r in regs if r.name == region), region)
+        st.info(t("no_deck", lg, region=label))
         return
     c1, c2 = st.columns(2)
     c1.download_button(t("deck_pptx", lg), lambda: build_pptx(data()), file_name=f"{region}_pitch.pptx",

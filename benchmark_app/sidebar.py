@@ -7,15 +7,20 @@ from dataclasses import replace
 import streamlit as st
 
 from benchmark_app.i18n import t
-from benchmark_app.state import DATE_FIELDS, STATUSES, STUDY_TYPES, lang, read_filters, regions, write_filters
+from benchmark_app.state import (
+    DATE_FIELDS,
+    STATUSES,
+    STUDY_TYPES,
+    home_region,
+    lang,
+    read_filters,
+    regions,
+    write_filters,
+)
 from trials.analytics.rankings import SPONSOR_CLASSES, Filters
+from trials.present.labels import area_label, level_label, phase_label, region_label
 from trials.rules.areas import AREA_BY_CODE
-from trials.rules.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
-
-
-def area_name(code: str, lg: str) -> str:
-    area = AREA_BY_CODE[code]
-    return area.name_de if lg == "de" else area.name_en
+from trials.rules.buckets import PHASE_BUCKETS
 
 
 def sidebar_filters(default_level: str = "institution", with_level: bool = False) -> tuple[Filters, str]:
@@ -25,23 +30,23 @@ def sidebar_filters(default_level: str = "institution", with_level: bool = False
     f, lg = url.filters, lang()
     sb = st.sidebar
     names = [r.name for r in regions()]
-    labels = {r.name: r.label for r in regions()}
-    region = sb.selectbox(t("region", lg), names, index=names.index(f.region or "ruhr"),
+    labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
+    region = sb.selectbox(t("region", lg), names, index=names.index(f.region or home_region()),
                           format_func=lambda n: labels[n], key="f_region")  # fmt: skip
     level = url.level
     if with_level:
         levels = ["institution", "site", "city", "region"]
         level = sb.radio(t("level", lg), levels, index=levels.index(level), key="f_level",
-                         format_func=lambda v: t(v, lg), horizontal=True)  # fmt: skip
+                         format_func=lambda v: level_label(v, lg), horizontal=True)  # fmt: skip
     years = sb.slider(t("years", lg), 2000, 2030, (f.year_from or 2000, f.year_to or 2030), key="f_years")
     date_field = sb.radio(t("date_field", lg), DATE_FIELDS, index=DATE_FIELDS.index(f.date_field), key="f_date",
                           format_func=lambda v: t(f"date_{v}", lg), horizontal=True)  # fmt: skip
     phases = sb.multiselect(t("phase", lg), PHASE_BUCKETS, default=list(f.phases), key="f_phase",
-                            format_func=lambda p: PHASE_BUCKET_LABELS[p])  # fmt: skip
+                            format_func=lambda p: phase_label(p, lg))  # fmt: skip
     classes = sb.multiselect(t("sponsor_class", lg), SPONSOR_CLASSES, default=list(f.sponsor_classes), key="f_cls")
     sponsor = sb.text_input(t("sponsor", lg), value=f.sponsor_name or "", key="f_sponsor")
     areas = sb.multiselect(t("area", lg), list(AREA_BY_CODE), default=list(f.areas), key="f_area",
-                           format_func=lambda a: area_name(a, lg))  # fmt: skip
+                           format_func=lambda a: area_label(a, lg))  # fmt: skip
     statuses = sb.multiselect(t("status", lg), STATUSES, default=list(f.statuses), key="f_status")
     types = sb.multiselect(t("study_type", lg), STUDY_TYPES, default=list(f.study_types), key="f_type")
     sb.caption(t("counting", lg))

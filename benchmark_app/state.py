@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import func, select
 
-from db.engine import default_db_url, make_engine
-from db.migrate import upgrade
-from db.models import HarvestRunRow, StudyRow, table
-from db.store import Store
+from db.engine import default_db_url, open_existing
+from db.reader import Reader
 from trials.analytics.rankings import SPONSOR_CLASSES, Filters, Frames, build_frames
+from trials.errors import ConfigError, TrialsError
+from trials.present.labels import label
 from trials.rules.areas import AREA_BY_CODE
 from trials.rules.buckets import PHASE_BUCKETS
-from trials.rules.regions import Region, configured_regions
+from trials.rules.regions import Region, configured_regions, default_region, find_region
 
 STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "COMPLETED",
             "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN")  # fmt: skip
@@ -28,23 +26,28 @@ DATE_FIELDS = ("start", "first_posted")
 
 
 def db_url() -> str:
-    return os.environ.get("TRIALS_DB_URL") or default_db_url()
+    """``$TRIALS_DB_URL``, else ``./data/trials.db``."""
+    return default_db_url()
 
 
 @st.cache_resource(max_entries=4)
 def _engine(url: str) -> Any:
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
+    """The existing database: the app only reads, so it never creates or migrates one (a failure is not cached)."""
+    return open_existing(url)
+
+
+def database_problem() -> str | None:
+    """None when the database can be read, else the one line that says which database and what to run."""
+    try:
+        engine()
+    except TrialsError as exc:
+        return str(exc)
+    return None
 
 
 def data_version(url: str) -> tuple[int, int]:
     """Changes whenever a harvest run finishes or the study count changes: the cache key of the frames."""
-    with _engine(url).connect() as conn:
-        runs = table(HarvestRunRow)
-        last = conn.execute(select(func.max(runs.c.id)).where(runs.c.finished_at.is_not(None))).scalar() or 0
-        n = conn.execute(select(func.count()).select_from(table(StudyRow))).scalar() or 0
-    return int(last), int(n)
+    return Reader(_engine(url)).data_version()
 
 
 @st.cache_resource(max_entries=2, ttl=3600)
@@ -55,6 +58,11 @@ def _frames(url: str, version: tuple[int, int]) -> Frames:
 @st.cache_resource(max_entries=1)
 def regions() -> list[Region]:
     return configured_regions()
+
+
+def home_region() -> str:
+    """The region the app starts from: ``default = true`` in the region file, else its first region."""
+    return default_region(regions()).name
 
 
 @st.cache_resource(max_entries=1)
@@ -70,7 +78,7 @@ def frames() -> Frames:
 
 @st.cache_data(max_entries=4, ttl=600)
 def _queries(url: str, version: tuple[int, int]) -> list[str]:
-    return Store(_engine(url)).last_good_queries()
+    return Reader(_engine(url)).last_good_queries()
 
 
 def provenance_queries() -> list[str]:
@@ -100,7 +108,7 @@ def _multi(name: str, allowed: tuple[str, ...] | list[str], notices: list[str]) 
     good = tuple(v for v in raw if v in allowed)
     bad = [v for v in raw if v not in allowed]
     if bad:
-        notices.append(f"Ignored invalid {name} in the link: {', '.join(bad)}")
+        notices.append(label("notice_invalid", lang(), name=name, values=", ".join(bad)))
     return good
 
 
@@ -110,21 +118,23 @@ def _year(name: str, notices: list[str]) -> int | None:
         return None
     if raw.isdigit() and 1990 <= int(raw) <= 2100:
         return int(raw)
-    notices.append(f"Ignored invalid {name} in the link: {raw}")
+    notices.append(label("notice_invalid", lang(), name=name, values=raw))
     return None
 
 
 def read_filters(default_level: str = "institution") -> UrlFilters:
     """Filters from the URL (so a view can be shared); invalid values are dropped with a notice."""
     notices: list[str] = []
-    names = [r.name for r in regions()]
-    region = st.query_params.get("region", "ruhr")
-    if region not in names:
-        notices.append(f"Ignored unknown region in the link: {region}")
-        region = "ruhr"
+    home = home_region()
+    wanted = st.query_params.get("region", home)
+    try:
+        region = find_region(regions(), wanted).name
+    except ConfigError:
+        notices.append(label("notice_unknown_region", lang(), region=wanted))
+        region = home
     level = st.query_params.get("by", default_level)
     if level not in ("institution", "site", "city", "region"):
-        notices.append(f"Ignored invalid by in the link: {level}")
+        notices.append(label("notice_invalid", lang(), name="by", values=level))
         level = default_level
     f = Filters(
         region=region,

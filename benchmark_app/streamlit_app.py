@@ -9,11 +9,17 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from benchmark_app.admin import admin_refresh
 from benchmark_app.i18n import t
-from benchmark_app.state import lang
+from benchmark_app.state import database_problem, lang
 
-st.set_page_config(page_title="Ruhr clinical-trial benchmark", layout="wide")
+st.set_page_config(page_title=t("app_title", lang()), layout="wide")
 lg = lang()
+problem = database_problem()
+if problem is not None:  # the app never creates or migrates a database: say which one and what to run
+    st.error(problem)
+    admin_refresh([])  # an admin can still start the first harvest from here
+    st.stop()
 pages = Path(__file__).parent / "app_pages"
 nav = st.navigation(
     [

@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-DEFAULT_DB_URL = "sqlite:///data/trials.db"
+from db.migrate import schema_revisions, upgrade
+from trials.errors import ConfigError
+from trials.settings import get_settings
+
 #: How long a writer waits for a lock held by another process before failing (SQLite).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: What to run when a read-only command finds no database, or one with an old schema.
+CREATE_HINT = "run `trials harvest` to fill it (or `trials db-upgrade` to create an empty one)"
+UPGRADE_HINT = "run `trials db-upgrade`"
+
+
+class DatabaseUnavailable(ConfigError):
+    """The database a read-only command or the app asked for is missing, unreachable or too old."""
 
 
 def default_db_url() -> str:
-    """``TRIALS_DB_URL`` when set, else the embedded SQLite file ``./data/trials.db``."""
-    return os.environ.get("TRIALS_DB_URL") or DEFAULT_DB_URL
+    """``$TRIALS_DB_URL`` when set, else the embedded SQLite file ``./data/trials.db``."""
+    return get_settings().db_url
+
+
+def database_url(url: str | None = None) -> str:
+    """``url`` (a ``--db`` option) when given, else :func:`default_db_url`; an empty ``url`` is an error."""
+    if url is None:
+        return default_db_url()
+    if not url.strip():
+        raise ConfigError("--db: the database URL is empty; give a URL or leave --db out to use $TRIALS_DB_URL")
+    return url
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{url!r} is not a database URL (e.g. sqlite:///data/trials.db or "
+                          "postgresql://user@host/db)") from None  # fmt: skip
+
+
+def safe_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for messages and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
 
 
 def normalise_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
-    u = make_url(url)
+    u = _parse(url)
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
     return u.render_as_string(hide_password=False)
@@ -42,8 +77,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default: :func:`default_db_url`); creates the SQLite file's folder."""
-    url = normalise_url(url or default_db_url())
+    """An engine for ``url`` (default: :func:`default_db_url`); creates the SQLite file's folder.
+
+    For writers (harvest, update, db-upgrade, ...); readers use :func:`open_existing`.
+    """
+    url = normalise_url(database_url(url))
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -52,3 +90,62 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _reason(exc: DBAPIError, url: str) -> str:
+    """The driver's short reason for a failed connection, on one line and without the password."""
+    lines = [ln.strip() for ln in str(exc.orig).splitlines() if ln.strip()]
+    reason = lines[0] if lines else type(exc.orig).__name__
+    password = make_url(url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return reason
+
+
+def open_existing(url: str | None = None) -> Engine:
+    """An engine on a database that exists and has the current schema: the readers' way in.
+
+    Never creates a file, a folder or a table and never migrates. A missing SQLite file, an
+    unreachable server or an old schema raises :class:`DatabaseUnavailable` with one line that
+    names the database (password hidden) and what to run.
+    """
+    url = database_url(url)
+    u = _parse(normalise_url(url))
+    shown = safe_url(url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        path = Path(str(u.database))
+        if not path.is_file():
+            raise DatabaseUnavailable(f"no database at {shown} (no file {path.resolve()}): {CREATE_HINT}")
+    engine = make_engine(url)
+    try:
+        current, head, known = schema_revisions(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot open the database {shown}: {_reason(exc, url)}") from None
+    if current != head:
+        engine.dispose()
+        if current is None:
+            raise DatabaseUnavailable(f"the database {shown} has no trials tables yet: {CREATE_HINT}")
+        if not known:
+            raise DatabaseUnavailable(f"the database {shown} has schema {current}, newer than this version of "
+                                      f"trials knows ({head}): update the software")  # fmt: skip
+        raise DatabaseUnavailable(f"the database {shown} has an older schema ({current}, this version needs "
+                                  f"{head}): {UPGRADE_HINT}")  # fmt: skip
+    return engine
+
+
+def open_migrated(url: str | None = None) -> Engine:
+    """An engine on ``url`` with the schema created or brought up to date: the writers' way in.
+
+    A server that cannot be reached raises :class:`DatabaseUnavailable` (one line, no password).
+    """
+    url = database_url(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot open the database {safe_url(url)}: {_reason(exc, url)}") from None
+    upgrade(engine)
+    return engine

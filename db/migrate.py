@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,3 +23,15 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema to ``revision``; a no-op when it is already there."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str, bool]:
+    """The database's schema revision (None: no schema), this code's head, and whether the code knows
+    the database's revision (False: written by a newer version). Reads only; connection errors propagate."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    head = script.get_current_head()
+    assert head is not None  # the migrations folder ships with the code
+    known = current is None or current in {r.revision for r in script.walk_revisions()}
+    return current, head, known

@@ -153,13 +153,16 @@ class CollaboratorRow(Base):
 
 
 class StudyAreaRow(Base):
-    """Therapeutic areas (trials.rules.areas); a study may have several. ``evidence``: mesh|branch|keyword."""
+    """Therapeutic areas (trials.rules.areas); a study may have several.
+
+    ``evidence`` says why: ``term -> MeSH tree number or rule -> area`` (or ``phrase -> phrase -> area``).
+    """
 
     __tablename__ = "study_areas"
     __table_args__ = CLUSTERED
     nct_id: Mapped[str] = _child_fk()
     area: Mapped[str] = mapped_column(String(32), primary_key=True)
-    evidence: Mapped[str | None] = mapped_column(String(8))
+    evidence: Mapped[str | None] = mapped_column(Text)
 
 
 class RawRecordRow(Base):

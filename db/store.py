@@ -1,4 +1,4 @@
-"""Writes of a harvest: one transaction per page, run bookkeeping, and a content digest.
+"""Every write: a harvest's pages (one transaction each), run bookkeeping, removals, counts and snapshots.
 
 A page is written whole or not at all, so a crash (even SIGKILL) never leaves half a study, and
 re-running a harvest converges on the same rows: the write is keyed on the NCT ID and skips a
@@ -8,41 +8,24 @@ study whose raw record has the same content hash as the stored one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import socket
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from db.models import (
-    CHILD_TABLES,
-    CONTENT_TABLES,
-    HarvestQueryRow,
-    HarvestRunRow,
-    QuarantineRow,
-    RawRecordRow,
-    SiteRow,
-    StatusChangeRow,
-    StudyEventRow,
-    StudyRow,
-    table,
-)
+from db.models import CHILD_TABLES, CountSnapshotRow, StatusChangeRow, table
+from db.reader import COUNTS, EVENTS, QUARANTINE, QUERIES, RAW, RUNS, SITES, STUDIES, Reader
 from db.upsert import bulk_insert, insert_ignore, upsert
 from trials.rules.changes import site_events
 from trials.rules.classify import Accepted, Rejected, compress
 
-RUNS = table(HarvestRunRow)
-QUERIES = table(HarvestQueryRow)
-STUDIES = table(StudyRow)
-RAW = table(RawRecordRow)
-QUARANTINE = table(QuarantineRow)
 STATUS_CHANGES = table(StatusChangeRow)
-EVENTS = table(StudyEventRow)
-SITES = table(SiteRow)
+SNAPSHOTS = table(CountSnapshotRow)
+#: Rows per INSERT statement when writing a snapshot.
+SNAPSHOT_BATCH = 5000
 _CHILD_ROWS = {
     "sites": "sites",
     "study_phases": "phases",
@@ -53,8 +36,6 @@ _CHILD_ROWS = {
     "collaborators": "collaborators",
     "study_areas": "areas",
 }
-#: Columns that say *when/which run* rather than *what*; a digest leaves them out.
-_BOOKKEEPING = {"first_run_id", "last_changed_run_id", "fetched_at", "run_id", "body"}
 
 
 def now() -> dt.datetime:
@@ -97,9 +78,8 @@ def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
         yield items[i : i + size]
 
 
-class Store:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+class Store(Reader):
+    """The writes (a :class:`Reader` too, so a writer reads the same way as everyone else)."""
 
     # -- runs -------------------------------------------------------------------------------
     def start_run(self, *, mode: str, source: str, request: dict[str, Any]) -> int:
@@ -302,84 +282,18 @@ class Store:
                 marked += len(fresh)
         return marked
 
-    def active_ids(self) -> list[str]:
-        """Stored studies not marked removed, in NCT order (what reconciliation re-fetches)."""
-        with self.engine.connect() as conn:
-            q = select(STUDIES.c.nct_id).where(STUDIES.c.removed_at.is_(None)).order_by(STUDIES.c.nct_id)
-            return [r[0] for r in conn.execute(q)]
+    # -- derived figures --------------------------------------------------------------------
+    def add_counts(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Store one batch of count-only registry answers, all or nothing."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(COUNTS), list(rows))
 
-    def events(self, limit: int = 200) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            q = select(EVENTS).order_by(EVENTS.c.id.desc()).limit(limit)
-            return [dict(r) for r in conn.execute(q).mappings().all()]
-
-    # -- reading ----------------------------------------------------------------------------
-    def table_counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            return {
-                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                for t in (*CONTENT_TABLES, QUARANTINE)
-            }
-
-    def digest(self) -> str:
-        """A SHA-256 over every content row (run bookkeeping excluded), equal across SQLite and PostgreSQL."""
-        h = hashlib.sha256()
-        with self.engine.connect() as conn:
-            for tbl in CONTENT_TABLES:
-                cols = [c for c in tbl.columns if c.name not in _BOOKKEEPING]
-                order = list(tbl.primary_key.columns)
-                h.update(f"[{tbl.name}]".encode())
-                for row in conn.execute(select(*cols).order_by(*order)):
-                    h.update(repr(tuple(_canonical(v) for v in row)).encode())
-                    h.update(b"\n")
-        return h.hexdigest()
-
-    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)).mappings().all()
-            return [dict(r) for r in rows]
-
-    def queries(self, run_id: int) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            q = select(QUERIES).where(QUERIES.c.run_id == run_id).order_by(QUERIES.c.ordinal)
-            return [dict(r) for r in conn.execute(q).mappings().all()]
-
-    def last_good_queries(self) -> list[str]:
-        """The queries of the latest run that finished (success or warning), as ``label: param=value ...``.
-
-        Exports cite these, so a reader can re-run the exact registry searches behind a figure.
-        """
-        with self.engine.connect() as conn:
-            run_id = conn.execute(
-                select(func.max(RUNS.c.id)).where(RUNS.c.outcome.in_(("success", "warning")))
-            ).scalar()
-        if run_id is None:
-            return []
-        return [
-            f"{q['label']}: " + " ".join(f"{k}={v}" for k, v in sorted(q["params"].items()))
-            for q in self.queries(int(run_id))
-        ]
-
-    def quarantine(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            q = select(QUARANTINE.c.content_hash, QUARANTINE.c.nct_id, QUARANTINE.c.reason, QUARANTINE.c.run_id)
-            return [dict(r) for r in conn.execute(q).mappings().all()]
-
-    def raw_records(self, batch: int = 1000) -> Iterable[tuple[str, bytes]]:
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=batch).execute(
-                select(RAW.c.nct_id, RAW.c.body).order_by(RAW.c.nct_id)
-            )
-            for nct_id, body in result:
-                yield nct_id, zlib.decompress(body)
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 6)
-    return value
+    def replace_snapshot(self, run_id: int, rows: Sequence[dict[str, Any]]) -> None:
+        """The count snapshot taken after run ``run_id`` (replacing any earlier one of that run: idempotent)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.run_id == run_id))
+            for i in range(0, len(rows), SNAPSHOT_BATCH):
+                bulk_insert(conn, SNAPSHOTS, list(rows[i : i + SNAPSHOT_BATCH]))
 
 
 def pid_alive(pid: int) -> bool:

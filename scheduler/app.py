@@ -23,13 +23,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from db.engine import make_engine
-from db.migrate import upgrade
+from db.engine import open_migrated
 from scheduler.config import Schedule
+from scheduler.jobs import use_database
 
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
-JOB_TARGET = "scheduler.jobs:run_job"
+#: The stored jobs call this with ``[job id, schedule file]`` only: no database URL, no secret.
+JOB_TARGET = "scheduler.jobs:run_scheduled"
 
 
 def _missed_runs(store: SQLAlchemyJobStore, now: dt.datetime) -> dict[str, dt.datetime]:
@@ -48,8 +49,7 @@ def _missed_runs(store: SQLAlchemyJobStore, now: dt.datetime) -> dict[str, dt.da
 
 
 def _job_store(db_url: str) -> SQLAlchemyJobStore:
-    engine = make_engine(db_url)
-    upgrade(engine)
+    engine = open_migrated(db_url)
     store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
     for attempt in range(5):  # two schedulers starting together may race to create the table
         try:
@@ -67,6 +67,7 @@ def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None 
     """A scheduler (blocking for ``trials schedule``; background for tests) with the schedule's jobs added."""
     cls = BackgroundScheduler if background else BlockingScheduler
     store = _job_store(db_url)
+    use_database(db_url)  # the jobs find the database here at run time; the job store never holds the URL
     missed = _missed_runs(store, dt.datetime.now(dt.UTC))
     sched: BaseScheduler = cls(
         jobstores={"default": store},
@@ -87,7 +88,7 @@ def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None 
         sched.add_job(
             JOB_TARGET,
             trigger=spec.trigger(schedule.timezone),
-            args=[spec.id, db_url, schedule_path],
+            args=[spec.id, schedule_path],
             id=spec.id,
             name=f"{spec.kind} ({spec.cron})",
             replace_existing=True,

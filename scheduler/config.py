@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 import zoneinfo
 from collections.abc import Iterator
@@ -15,8 +14,8 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from trials.errors import ConfigError
+from trials.settings import get_settings
 
-SCHEDULE_ENV = "TRIALS_SCHEDULE_FILE"
 BUILTIN = "trials/data/schedule.toml"
 KINDS = ("incremental", "reconcile", "counts")
 
@@ -128,7 +127,7 @@ def parse_schedule(text: str, source: str) -> Schedule:
 
 def load_schedule(path: str | Path | None = None) -> Schedule:
     """``path``, else ``$TRIALS_SCHEDULE_FILE``, else the built-in schedule."""
-    chosen = path or os.environ.get(SCHEDULE_ENV)
+    chosen = path or get_settings().schedule_file
     if not chosen:
         text = resources.files("trials.data").joinpath("schedule.toml").read_text(encoding="utf-8")
         return parse_schedule(text, BUILTIN)

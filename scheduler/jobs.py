@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from db.engine import make_engine
-from db.migrate import upgrade
+from db.engine import default_db_url, open_migrated
 from db.models import JobClaimRow, table
 from scheduler.config import JobSpec, Schedule, load_schedule
 from trials.errors import TrialsError
 from trials.rules.regions import configured_regions, select_regions
-from trials.source.api import DEFAULT_BASE_URL, CtgovClient
+from trials.source.api import CtgovClient, make_client
 
 log = logging.getLogger(__name__)
 CLAIMS = table(JobClaimRow)
@@ -70,8 +69,8 @@ def _finish_claim(engine: Engine, job_id: str, slot: dt.datetime, outcome: str, 
 
 
 def _client(schedule: Schedule) -> CtgovClient:
-    base = schedule.base_url or os.environ.get("TRIALS_BASE_URL") or DEFAULT_BASE_URL
-    return CtgovClient(base, rate_per_second=schedule.rate)
+    """The schedule file's ``base_url``, else ``$TRIALS_BASE_URL``, else the real API; the schedule's rate."""
+    return make_client(schedule.base_url, rate=schedule.rate)
 
 
 @dataclass
@@ -80,35 +79,24 @@ class JobResult:
     run_id: int | None = None
 
 
-def _refresh_counts_after(engine: Engine, schedule: Schedule, result: JobResult) -> JobResult:
-    """After a harvest that changed data, refresh the count-only country/region figures (a few requests).
-
-    A failure here is logged and does not fail the harvest: the stored counts stay as they were.
-    """
-    if result.outcome not in ("success", "warning"):
-        return result
-    try:
-        _counts(engine, schedule)
-    except Exception:  # the harvest succeeded; its result must not be lost to a failing side job
-        log.exception("counts refresh after run %s failed (previous counts kept)", result.run_id)
-    return result
-
-
 def _incremental(engine: Engine, schedule: Schedule) -> JobResult:
+    """The incremental harvest, then (when it went well) the snapshot and counts refresh of ``after_good_run``."""
     from trials.jobs.refresh_runs import incremental_harvest
 
     regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:
         report = incremental_harvest(engine, client, regions, lock_wait_s=schedule.lock_wait_s)
-    return _refresh_counts_after(engine, schedule, JobResult(report.outcome, report.run_id))
+    return JobResult(report.outcome, report.run_id)
 
 
 def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
+    """Reconciliation, then (when it went well) the snapshot and counts refresh of ``after_good_run``."""
     from trials.jobs.refresh_runs import reconcile
 
+    regions = select_regions(configured_regions(), list(schedule.regions))
     with _client(schedule) as client:
-        report, _ = reconcile(engine, client, lock_wait_s=schedule.lock_wait_s)
-    return _refresh_counts_after(engine, schedule, JobResult(report.outcome, report.run_id))
+        report, _ = reconcile(engine, client, lock_wait_s=schedule.lock_wait_s, regions=regions)
+    return JobResult(report.outcome, report.run_id)
 
 
 def _counts(engine: Engine, schedule: Schedule) -> JobResult:
@@ -126,6 +114,28 @@ KINDS: dict[str, Callable[[Engine, Schedule], JobResult]] = {
 }
 
 
+#: The database the scheduler of this process works on, set by :func:`scheduler.app.create_scheduler`.
+#: The job store keeps only a job's id and schedule file, never this URL (it may hold a password).
+_database: dict[str, str] = {}
+
+
+def use_database(db_url: str | None) -> None:
+    """Make the scheduled jobs of this process run against ``db_url`` (None: ``$TRIALS_DB_URL``)."""
+    _database.clear()
+    if db_url is not None:
+        _database["url"] = db_url
+
+
+def current_database() -> str:
+    """The database scheduled jobs run against: the scheduler's own, else ``$TRIALS_DB_URL`` or the default."""
+    return _database.get("url") or default_db_url()
+
+
+def run_scheduled(job_id: str, schedule_path: str | None = None) -> str:
+    """What the job store calls (``scheduler.jobs:run_scheduled``): the database is found at run time."""
+    return run_job(job_id, current_database(), schedule_path)
+
+
 def run_job(job_id: str, db_url: str, schedule_path: str | None = None) -> str:
     """Run one scheduled occurrence of ``job_id`` unless another process already claimed it.
 
@@ -133,9 +143,8 @@ def run_job(job_id: str, db_url: str, schedule_path: str | None = None) -> str:
     """
     schedule = load_schedule(schedule_path)
     spec = schedule.job(job_id)
-    engine = make_engine(db_url)
+    engine = open_migrated(db_url)
     try:
-        upgrade(engine)
         slot = slot_for(spec, schedule.timezone, dt.datetime.now(dt.UTC))
         if not claim(engine, job_id, slot):
             log.info("job %s for %s: already claimed by another scheduler; not running it twice", job_id, slot)

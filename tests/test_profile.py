@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from db.reader import STATUS_CHANGE_SCHEMA
 from db.store import Store
 from tests.helpers import nct, read_ndjson, write_ndjson
 from trials.analytics.mapping import map_points, spread
@@ -22,7 +23,7 @@ from trials.analytics.profile import (
     stale_active,
     status_changes_since,
 )
-from trials.analytics.rankings import STATUS_CHANGE_SCHEMA, Filters, Frames, build_frames, frames_from, rank
+from trials.analytics.rankings import Filters, Frames, build_frames, frames_from, rank
 from trials.jobs.harvest import Harvester
 from trials.rules.regions import load_regions
 

@@ -31,6 +31,7 @@ from scheduler.app import JOB_TABLE, create_scheduler, stop_scheduler, upcoming
 from scheduler.config import load_schedule, parse_schedule
 from scheduler.jobs import slot_for
 from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
+from trials.analytics.context import latest_counts
 from trials.analytics.rankings import Filters, build_frames, rank
 from trials.cli import main
 from trials.errors import ConfigError
@@ -351,6 +352,55 @@ def test_the_run_log_lists_every_run(engine: Engine, served: tuple[Path, FakeApi
     assert "skipped" in table_out and "unchanged" in table_out
 
 
+def _after_run_rows(engine: Engine, run_id: int) -> tuple[int, set[str]]:
+    """The snapshot rows of run ``run_id`` and the regions of the newest stored counts batch."""
+    with engine.connect() as conn:
+        snaps = conn.execute(select(func.count()).select_from(table(CountSnapshotRow))
+                             .where(table(CountSnapshotRow).c.run_id == run_id)).scalar_one()  # fmt: skip
+    counts = latest_counts(engine)
+    return int(snaps), set(counts.filter(pl.col("scope") == "region")["key"])
+
+
+@pytest.mark.parametrize("command", ["update", "harvest", "reconcile"])
+def test_every_good_run_from_the_cli_snapshots_and_refreshes_the_counts_like_the_scheduler(
+    command: str, engine: Engine, served: tuple[Path, FakeApiServer]
+) -> None:
+    _, server = served
+    url = engine.url.render_as_string(hide_password=False)
+    args = [command, "--db", url, "--base-url", server.base_url, "--rate", "0"]
+    if command == "reconcile":  # something stored to re-fetch
+        first = CliRunner().invoke(main, ["harvest", "--db", url, "--from-file", str(served[0])])
+        assert first.exit_code in (0, 3), first.output
+        assert latest_counts(engine).height == 0  # a file harvest reads no API: snapshot only, no counts
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 3), result.output
+    run = Store(engine).runs(limit=1)[0]
+    assert run["outcome"] in ("success", "warning")
+    snaps, counted = _after_run_rows(engine, run["id"])
+    assert snaps > 0 and counted == {r.name for r in load_regions()}
+
+
+def test_a_failing_counts_refresh_is_logged_and_never_fails_the_run(
+    engine: Engine, served: tuple[Path, FakeApiServer], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    import trials.jobs.after
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ConfigError("the count service is down")
+
+    monkeypatch.setattr(trials.jobs.after, "refresh_counts", broken)
+    _, server = served
+    url = engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(main, ["update", "--db", url, "--base-url", server.base_url, "--rate", "0"])
+    assert result.exit_code == 0, result.output
+    run = Store(engine).runs(limit=1)[0]
+    assert run["outcome"] == "success"
+    snaps, counted = _after_run_rows(engine, run["id"])
+    assert snaps > 0 and counted == set()  # the snapshot was taken; the counts were not
+    assert "counts refresh after run" in caplog.text and "the count service is down" in caplog.text
+
+
 def test_slots_are_the_latest_scheduled_time() -> None:
     spec = load_schedule(None).job("incremental-harvest")
     got = slot_for(spec, "Europe/Berlin", local(6, 16, 0).astimezone(dt.UTC))
@@ -380,3 +430,40 @@ def test_schedule_list_shows_what_runs_when() -> None:
 def _no_schedule_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("TRIALS_SCHEDULE_FILE", raising=False)
     yield
+
+
+def test_the_job_store_keeps_no_database_url_or_secret(db_url: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import pickle
+
+    from sqlalchemy.engine import make_url
+
+    from scheduler.jobs import current_database
+
+    if db_url.startswith("postgresql"):  # the test server trusts any password: give the URL one to leak
+        db_url = make_url(db_url).set(password="fake-pw-4711").render_as_string(hide_password=False)
+    monkeypatch.setenv("TRIALS_ADMIN_PASSWORD", "admin-pw-0815")
+    path = write_schedule(tmp_path / "s.toml", "http://127.0.0.1:9/api/v2", DAILY + WEEKLY)
+    sched = create_scheduler(db_url, load_schedule(path), str(path), background=True)
+    sched.start(paused=True)  # an old release stored the URL as a job argument: put such a job back
+    sched.modify_job("reconcile", func="scheduler.jobs:run_job", args=["reconcile", db_url, str(path)])
+    stop_scheduler(sched)
+    sched = create_scheduler(db_url, load_schedule(path), str(path), background=True)  # the upgrade: a restart
+    sched.start(paused=True)
+    stop_scheduler(sched)
+    assert current_database() == db_url  # where the jobs find the database at run time
+
+    url = make_url(db_url)
+    secrets = [db_url, url.render_as_string(hide_password=True), str(url.database), "admin-pw-0815"]
+    secrets += [url.password] if url.password else []
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT * FROM {JOB_TABLE}").all()
+    engine.dispose()
+    assert len(rows) == 2
+    for row in rows:
+        stored = b" ".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row)
+        leaked = [s for s in secrets if s.encode() in stored]
+        assert not leaked, f"job {row[0]} stores {leaked}"
+        state = pickle.loads(row[2])
+        assert state["func"] == "scheduler.jobs:run_scheduled" and state["args"] == (row[0], str(path))

@@ -11,6 +11,7 @@ from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, place_coords
 from trials.analytics.mapping import map_points
 from trials.analytics.rankings import rank
+from trials.present.labels import level_label
 
 LEVELS = ["site", "city"]
 
@@ -19,7 +20,7 @@ st.title(t("map", lg))
 f, _ = sidebar_filters()
 fr = page_frames()
 if fr is not None:
-    level = st.radio(t("level", lg), LEVELS, horizontal=True, key="map_level", format_func=lambda v: t(v, lg))
+    level = st.radio(t("level", lg), LEVELS, horizontal=True, key="map_level", format_func=lambda v: level_label(v, lg))
     points = map_points(rank(fr, level, f), fr.links[level], level, place_coords())
     if points.height == 0:
         st.info(t("no_match", lg))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from benchmark_app.common import page_frames
+from benchmark_app.common import metric_columns, page_frames
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, provenance_queries, regions
-from trials.analytics.rankings import PRESET_PLACES, PRESETS, rank, rank_preset, studies_in
+from trials.analytics.metrics import PARTIAL
+from trials.analytics.rankings import PRESETS, rank, rank_preset, studies_in
 from trials.present.export import to_csv, to_xlsx
+from trials.present.labels import level_label
+from trials.rules.regions import preset_regions
 
 lg = lang()
 st.title(t("rankings", lg))
@@ -23,8 +26,7 @@ if fr is not None:
     if preset:
         st.query_params["preset"] = preset
         st.info(t("preset_note", lg))
-        known = {r.name for r in regions()}
-        table = rank_preset(fr, preset, "city", [r for r in PRESET_PLACES if r in known])
+        table = rank_preset(fr, preset, "city", preset_regions(regions(), preset))
         f, level = PRESETS[preset], "city"
     else:
         st.query_params.pop("preset", None)
@@ -33,11 +35,14 @@ if fr is not None:
         st.info(t("no_match", lg))
     else:
         c0, c1 = st.columns(2)
-        c0.metric(t("ranked", lg).format(level=t(level, lg)), table.height)
+        c0.metric(t("ranked", lg, level=level_label(level, lg)), table.height)
         if not preset:  # a preset spans several regions; a study in two of its cities would count twice
             c1.metric(t("matching_trials", lg), studies_in(fr, level, f).height)
         st.caption(t("counting", lg))
-        st.dataframe(table.drop("key").to_pandas(), hide_index=True, width="stretch", key="ranking_table")
+        st.dataframe(table.drop("key").to_pandas(), hide_index=True, width="stretch", key="ranking_table",
+                     column_config=metric_columns(lg))  # fmt: skip
+        if table[PARTIAL].any():
+            st.caption(t("partial_note", lg))
         st.bar_chart(table.head(20).to_pandas(), x="name", y="trials", horizontal=True, sort="-trials")
         name = f"ranking_{preset or level}"
         c1, c2 = st.columns(2)

@@ -7,9 +7,11 @@ import streamlit as st
 
 from benchmark_app.common import show_table
 from benchmark_app.i18n import t
-from benchmark_app.state import engine, lang, regions
-from trials.jobs.counts import DEFAULT_PRESET, EUROPE, latest_counts, position_in_europe, ranked, share_of_country
+from benchmark_app.state import engine, home_region, lang, regions
+from trials.analytics.context import EUROPE, latest_counts, position_in_europe, ranked, share_of_country
+from trials.analytics.rankings import DEFAULT_PRESET
 from trials.present.export import to_csv
+from trials.present.labels import region_label
 
 lg = lang()
 st.title(t("world", lg))
@@ -20,8 +22,8 @@ else:
     asked = counts["asked_at"].max()
     st.caption(t("counts_caption", lg).format(preset=DEFAULT_PRESET, stamp=counts["data_timestamp"][0], asked=asked))
     names = [r.name for r in regions() if r.name in counts["key"].to_list()]
-    wanted = st.query_params.get("region", "ruhr")
-    labels = {r.name: r.label for r in regions()}
+    wanted = st.query_params.get("region", home_region())
+    labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
     region = st.selectbox(t("region", lg), names, index=names.index(wanted) if wanted in names else 0,
                           format_func=lambda n: labels[n], key="w_region")  # fmt: skip
     c = st.columns(3)

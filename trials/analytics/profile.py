@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import polars as pl
 
 from trials.analytics.rankings import Filters, Frames, studies_in
-from trials.rules.places import distance_km
+from trials.analytics.studies import with_areas
+from trials.source.geo import distance_km
 
 #: Statuses of a trial that is still running or about to: a record in one of these should be kept current.
 ACTIVE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION")
@@ -83,6 +84,20 @@ def competing_recruiting(
         .join(own, on="sid", how="anti")
         .sort("nct_id")
         .select(empty.columns)
+    )
+
+
+def trial_list(frames: Frames, level: str, key: str, f: Filters) -> pl.DataFrame:
+    """The entity's trials under the filters, newest start first, with their areas and why.
+
+    Columns: nct_id, brief_title, overall_status, start_date, lead_sponsor_name, areas (codes) and
+    area_evidence (one "term -> tree/rule -> area" text per area, in the order of areas), as lists.
+    """
+    trials = studies_in(frames, level, f, key).select(
+        "sid", "nct_id", "brief_title", "overall_status", "start_date", "lead_sponsor_name"
+    )
+    return (
+        with_areas(frames, trials).sort(["start_date", "nct_id"], descending=[True, False], nulls_last=True).drop("sid")
     )
 
 

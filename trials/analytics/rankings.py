@@ -1,32 +1,30 @@
 """Rankings of institutions, sites, cities and regions (polars, pure functions over frames).
 
-Counting rules (shown in the app and the CLI help):
+The counting rules readers see are written once, in the label catalogue (``trials.present.labels``,
+key ``counting``). How this module implements them:
 
-- A study counts **once per entity** however many of its sites are there: the frame keeps unique
-  (study, entity) pairs, so a ranking is a filter plus a group-by count.
-- A multi-phase study (Phase 1/2) counts in **each** phase bucket, and a study in several therapeutic
-  areas in each area: bucket and area counts add up to more than the number of studies.
-- Placeholder sites ("Research Site") count for their city and region, never as an institution;
-  unplaced sites count for nothing geographic and are listed on the Data page.
-- Studies the registry no longer returns (marked by reconciliation) count for nothing.
-- A time window filters by start date (default) or first-posted date, whole years, inclusive.
+- the frames keep unique (study, entity) pairs, so a ranking is a filter plus a group-by count, and the
+  metrics of a ranking are those of the metric table (:mod:`trials.analytics.metrics`);
+- phase buckets and areas are one row per (study, bucket), so they overlap;
+- placeholder sites link to places and regions, never to institutions; unplaced sites link to nothing
+  geographic (the Data page lists them); studies the registry no longer returns are not in the frames;
+- a time window filters by start date (default) or first-posted date, whole years, inclusive.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, Engine, Integer, String, cast, func, select
 
-from db.models import Base, HarvestRunRow, PhaseRow, SiteRow, StatusChangeRow, StudyAreaRow, StudyRow, table
+from db.reader import STATUS_CHANGE_SCHEMA, Engine, Reader
+from trials.analytics import metrics
 from trials.rules.buckets import phase_buckets, sponsor_bucket
+from trials.rules.institutions import site_groups
 from trials.rules.regions import Region
 
 LEVELS = ("institution", "site", "city", "region")
-RECRUITING_NOW = ("RECRUITING",)
 SPONSOR_CLASSES = ("NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN")
 
 
@@ -35,7 +33,6 @@ class Filters:
     """What a ranking counts. Empty tuples mean 'no restriction'."""
 
     region: str | None = None
-    place_id: str | None = None
     year_from: int | None = None
     year_to: int | None = None
     date_field: str = "start"  # start | first_posted
@@ -55,11 +52,6 @@ class Filters:
         return replace(self, year_from=self.year_from - length, year_to=self.year_from - 1)
 
 
-STATUS_CHANGE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "nct_id": pl.String, "old_status": pl.String, "new_status": pl.String, "observed_at": pl.Datetime("us", "UTC"),
-}  # fmt: skip
-
-
 @dataclass
 class Frames:
     """The analytics data, built once per data version (see :func:`build_frames`)."""
@@ -67,7 +59,7 @@ class Frames:
     studies: pl.DataFrame  # one row per study
     phases: pl.DataFrame  # sid, phase_bucket (one row per bucket)
     registry_phases: pl.DataFrame  # sid, phase (the registry's values)
-    areas: pl.DataFrame  # sid, area
+    areas: pl.DataFrame  # sid, area, evidence (term -> tree/rule -> area; null where not known)
     links: dict[str, pl.DataFrame]  # level -> unique (sid, key, name[, place_id]) pairs
     populations: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> key -> inhabitants
     place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
@@ -76,84 +68,18 @@ class Frames:
     status_changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=STATUS_CHANGE_SCHEMA))
 
 
-#: Rows fetched per round trip while reading the frames: bounds the memory of Python row objects.
-READ_BATCH = 50_000
-
-
 def sid(col: str = "nct_id") -> pl.Expr:
     """The study's number as UInt32 ("NCT01234567" -> 1234567): joins on it are several times faster and
     smaller than on the string, which matters with millions of (study, site) links."""
     return pl.col(col).str.slice(3).cast(pl.UInt32, strict=True).alias("sid")
 
 
-def _read(conn: Connection, model: type[Base], schema: dict[str, pl.DataType | type[pl.DataType]],
-          where: ColumnElement[bool] | None = None, categorical: Sequence[str] = ()) -> pl.DataFrame:  # fmt: skip
-    """A typed frame of some columns of a table, read in batches.
-
-    Dates arrive as ISO text and booleans as integers (cast in SQL), so the driver hands over plain
-    values without per-row Python conversion; polars converts whole columns afterwards. Columns in
-    ``categorical`` become categoricals batch by batch, so millions of repeated facility and place
-    strings are never held as separate strings at once.
-    """
-    t = table(model)
-    cols: list[ColumnElement[Any]] = []
-    raw: dict[str, pl.DataType | type[pl.DataType]] = {}
-    for name, dtype in schema.items():
-        if dtype == pl.Date:
-            cols.append(cast(t.c[name], String).label(name))
-            raw[name] = pl.String
-        elif dtype == pl.Boolean:
-            cols.append(cast(t.c[name], Integer).label(name))
-            raw[name] = pl.Int64
-        else:
-            cols.append(t.c[name])
-            raw[name] = dtype
-    q = select(*cols)
-    if where is not None:
-        q = q.where(where)
-    result = conn.execution_options(yield_per=READ_BATCH).execute(q)
-    parts = [
-        pl.DataFrame([tuple(r) for r in part], schema=raw, orient="row").with_columns(
-            pl.col(c).cast(pl.Categorical) for c in categorical
-        )
-        for part in result.partitions()
-    ]
-    if not parts:
-        parts = [pl.DataFrame(schema=raw).with_columns(pl.col(c).cast(pl.Categorical) for c in categorical)]
-    frame = pl.concat(parts)
-    return frame.with_columns(
-        [pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False) for n, d in schema.items() if d == pl.Date]
-        + [pl.col(n).cast(pl.Boolean) for n, d in schema.items() if d == pl.Boolean]
-    )
-
-
 def build_frames(engine: Engine, regions: Sequence[Region] = ()) -> Frames:
-    """Read the database once into the frames every ranking filters."""
-    text = pl.String
-    with engine.connect() as conn:
-        studies = _read(conn, StudyRow, {
-            "nct_id": text, "overall_status": text, "study_type": text, "start_date": pl.Date,
-            "first_posted_date": pl.Date, "last_update_posted_date": pl.Date, "lead_sponsor_name": text,
-            "lead_sponsor_class": text, "enrollment": pl.Int64, "synthetic": pl.Boolean,
-            "brief_title": text}, where=table(StudyRow).c.removed_at.is_(None))  # fmt: skip
-        phases = _read(conn, PhaseRow, {"nct_id": text, "phase": text})
-        areas = _read(conn, StudyAreaRow, {"nct_id": text, "area": text})
-        sites_t = table(SiteRow)
-        sites = _read(conn, SiteRow, {
-            "nct_id": text, "facility": text, "place_id": text, "place_name": text, "regions": text,
-            "institution_id": text, "institution_name": text, "placeholder": pl.Boolean},
-            where=sites_t.c.place_id.is_not(None),
-            categorical=("facility", "place_id", "place_name", "regions", "institution_id",
-                         "institution_name"))  # fmt: skip
-        changes = _read(conn, StatusChangeRow, STATUS_CHANGE_SCHEMA)
-        runs = table(HarvestRunRow)
-        version = conn.execute(select(func.max(runs.c.id))).scalar()
-        stamp = conn.execute(
-            select(runs.c.data_timestamp).where(runs.c.data_timestamp.is_not(None)).order_by(runs.c.id.desc()).limit(1)
-        ).scalar()
-    fr = frames_from(studies, phases, areas, sites, regions, data_version=str(version))
-    fr.data_timestamp = stamp
-    fr.status_changes = changes
+    """Read the database once (:meth:`db.reader.Reader.frame_tables`) into the frames every ranking filters."""
+    t = Reader(engine).frame_tables()
+    fr = frames_from(t.studies, t.phases, t.areas, t.sites, regions, data_version=t.data_version)
+    fr.data_timestamp = t.data_timestamp
+    fr.status_changes = t.status_changes
     return fr
 
 
@@ -202,7 +128,8 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
     rows = [(n, b) for n in studies["sid"] for b in phase_buckets(listed.get(n, []), types.get(n))]
     phase_frame = pl.DataFrame(rows, schema={"sid": pl.UInt32, "phase_bucket": pl.String}, orient="row")
     phase_frame = phase_frame.with_columns(pl.col("phase_bucket").cast(cat))
-    areas = areas.select(sid(), pl.col("area").cast(cat))
+    evidence = pl.col("evidence") if "evidence" in areas.columns else pl.lit(None, dtype=pl.String).alias("evidence")
+    areas = areas.select(sid(), pl.col("area").cast(cat), evidence.cast(cat))
     sites = sites.with_columns(sid()).drop("nct_id")
 
     cities = _first_per_study(sites, "place_id").select(
@@ -212,13 +139,24 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
     institutions = _first_per_study(real, "institution_id").select(
         "sid", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id"
     )
-    # A site is a facility string in a place: its key and label are made once per distinct pair.
-    facilities = real.select("place_id", "facility", "place_name").unique(["place_id", "facility"])
+    # A site is a facility in a place, its spelling variants grouped (rules.institutions.site_groups):
+    # key and label are made once per distinct (place, facility) pair.
+    facilities = (
+        real.group_by("place_id", "facility")
+        .agg(pl.len().alias("n"), pl.col("place_name").first())
+        .with_columns(pl.col("place_id").cast(pl.String), pl.col("facility").cast(pl.String))
+    )
+    grouped = site_groups(facilities.select("place_id", "facility", "n").iter_rows())
+    pairs = list(zip(facilities["place_id"], facilities["facility"], strict=True))
     facilities = facilities.with_columns(
-        (pl.col("place_id").cast(pl.String) + "|"
-         + pl.col("facility").cast(pl.String).str.to_lowercase().str.strip_chars()).alias("key"),
-        (pl.col("facility").cast(pl.String) + " (" + pl.col("place_name").cast(pl.String) + ")").alias("name"),
-    ).select("place_id", "facility", pl.col("key").cast(cat), pl.col("name").cast(cat))  # fmt: skip
+        pl.Series("key", [grouped[pair][0] for pair in pairs]),
+        pl.Series("label", [grouped[pair][1] for pair in pairs]),
+    ).select(
+        pl.col("place_id").cast(real.schema["place_id"]),
+        pl.col("facility").cast(real.schema["facility"]),
+        pl.col("key").cast(cat),
+        (pl.col("label") + " (" + pl.col("place_name").cast(pl.String) + ")").cast(cat).alias("name"),
+    )  # fmt: skip
     site_level = _first_per_study(
         real.select("sid", "place_id", "facility").join(facilities, on=["place_id", "facility"]), "key"
     ).select("sid", "key", "name", "place_id")
@@ -291,61 +229,76 @@ def _links(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
         if f.region:
             links = links.filter(pl.col("key") == f.region)
         return links
-    if f.region or f.place_id:
+    if f.region:
         allowed = frames.place_regions if frames.place_regions is not None else pl.DataFrame()
-        if f.region:
-            places = allowed.filter(pl.col("region") == f.region)["place_id"].unique()
-            col = "key" if level == "city" else "place_id"
-            links = links.filter(pl.col(col).is_in(places.implode()))
-        if f.place_id:
-            col = "key" if level == "city" else "place_id"
-            links = links.filter(pl.col(col) == f.place_id)
+        places = allowed.filter(pl.col("region") == f.region)["place_id"].unique()
+        col = "key" if level == "city" else "place_id"
+        links = links.filter(pl.col(col).is_in(places.implode()))
     return links
+
+
+def competition_rank(col: str) -> pl.Expr:
+    """1 for the largest value of ``col``, equal values share a rank, the next rank skips (1, 2, 2, 4)."""
+    return pl.col(col).rank(method="min", descending=True).cast(pl.Int64)
+
+
+def sort_and_rank(frame: pl.DataFrame, by: str = "trials", tiebreak: str = "name", alias: str = "rank") -> pl.DataFrame:
+    """Rows largest ``by`` first (ties in ``tiebreak`` order) with their :func:`competition_rank` as ``alias``."""
+    return frame.sort([by, tiebreak], descending=[True, False]).with_columns(competition_rank(by).alias(alias))
 
 
 def rank(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
     """Entities of ``level`` ranked by trials (studies counted once per entity), with metrics.
 
-    Columns: rank, name, trials, industry_trials, recruiting_now, per_100k (cities, regions),
-    share_of_region (cities, institutions, sites: share of the region's trials), growth (vs the
-    previous window of the same length; null without a window), key.
+    Columns: rank, name, then every metric of :data:`trials.analytics.metrics.METRICS` (trials,
+    industry_trials, recruiting_now, per_100k for cities and regions, share_of_region for cities,
+    institutions and sites within a region, growth against the previous window of the same length, null
+    without a window), then the flags of :data:`trials.analytics.metrics.FLAGS` (``partial``: an entity outside
+    the configured regions, whose counts are partial), then key.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     studies = matching_studies(frames, f)
-    pairs = _links(frames, level, f).join(studies.select("sid", "sponsor_bucket", "overall_status"), on="sid")
-    out = (
-        pairs.group_by("key")
-        .agg(
-            pl.col("name").first(),
-            pl.len().alias("trials"),
-            (pl.col("sponsor_bucket") == "industry").sum().alias("industry_trials"),
-            pl.col("overall_status").is_in(list(RECRUITING_NOW)).sum().alias("recruiting_now"),
-        )
-        .with_columns(pl.col("trials").cast(pl.Int64))
+    pairs = _links(frames, level, f).join(studies.select("sid", *metrics.study_columns()), on="sid")
+    pairs = pairs.with_columns(_configured(frames, level))
+    out = pairs.group_by("key").agg(
+        pl.col("name").first(), *metrics.count_exprs(), (~pl.col(_CONFIGURED).any()).alias(metrics.PARTIAL)
     )
+    # The context of the derived metrics (see trials.analytics.metrics.CONTEXT); null where it does not apply.
     pops = frames.populations.get(level, {})
+    region_total = pairs_total(frames, f) if f.region and level != "region" else None
     out = out.with_columns(
-        pl.col("key").replace_strict(pops, default=None, return_dtype=pl.Int64).alias("population")
-    ).with_columns((pl.col("trials") * 100_000 / pl.col("population")).round(2).alias("per_100k"))
-    if f.region and level != "region":
-        region_total = pairs_total(frames, f)
-        out = out.with_columns((pl.col("trials") / region_total).round(4).alias("share_of_region"))
-    else:
-        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("share_of_region"))
-    prev = f.previous_window()
-    if prev is not None:
-        before = rank_counts(frames, level, prev)
-        out = out.join(before, on="key", how="left").with_columns(
-            ((pl.col("trials") - pl.col("prev_trials")) / pl.col("prev_trials")).round(4).alias("growth")
-        )
-    else:
-        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("growth"))
-    out = out.sort(["trials", "name"], descending=[True, False]).with_columns(
-        pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
+        pl.col("key").replace_strict(pops, default=None, return_dtype=pl.Int64).alias("population"),
+        pl.lit(region_total, dtype=pl.Int64).alias("region_total"),
     )
-    return out.select("rank", "name", "trials", "industry_trials", "recruiting_now", "per_100k", "share_of_region",
-                      "growth", "key")  # fmt: skip
+    prev = f.previous_window()
+    if prev is None:
+        out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("prev_trials"))
+    else:
+        out = out.join(rank_counts(frames, level, prev), on="key", how="left")
+    out = out.with_columns(metrics.derived_exprs())
+    return sort_and_rank(out).select("rank", "name", *metrics.columns(), *metrics.FLAGS, "key")
+
+
+#: A pair's column in :func:`rank`: the pair's place is in a configured region.
+_CONFIGURED = "_configured"
+
+
+def _configured(frames: Frames, level: str) -> pl.Expr:
+    """Whether each (study, entity) pair's place is in a configured region; an entity none of whose pairs is,
+    is :data:`trials.analytics.metrics.PARTIAL` (regions are configured by definition: never partial).
+
+    "In a configured region" is what the stored sites say (``place_regions``), the same test as ``--region``,
+    so a ranking within a region has no partial row. (Computed per row before the group-by: an ``is_in``
+    inside the aggregation runs once per group, hundreds of times slower.)
+    """
+    if level == "region":
+        return pl.lit(True).alias(_CONFIGURED)
+    inside = pl.Series("place_id", [], dtype=pl.String)
+    if frames.place_regions is not None:
+        inside = frames.place_regions["place_id"].unique()
+    place = "key" if level == "city" else "place_id"
+    return pl.col(place).is_in(inside.implode()).fill_null(False).alias(_CONFIGURED)
 
 
 def rank_counts(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
@@ -359,7 +312,7 @@ def rank_counts(frames: Frames, level: str, f: Filters) -> pl.DataFrame:
 
 
 def pairs_total(frames: Frames, f: Filters) -> int:
-    """Distinct studies with a site in the filtered region/place (the denominator of shares)."""
+    """Distinct studies with a site in the filtered region (the denominator of shares)."""
     studies = matching_studies(frames, f).select("sid")
     links = _links(frames, "city", f).join(studies, on="sid")
     return int(links["sid"].n_unique()) or 1
@@ -375,28 +328,26 @@ PRESETS: dict[str, Filters] = {
         year_to=2022,
     ),
 }
-PRESET_PLACES = ("ruhr", "berlin", "hamburg", "munich", "cologne")
+#: The preset of the count-only country and region figures (``trials counts``, the World page, the deck).
+DEFAULT_PRESET = "city-participation-2013-2022"
 
 
-def rank_preset(
-    frames: Frames, preset: str, level: str = "city", regions: Sequence[str] = PRESET_PLACES
-) -> pl.DataFrame:
+def rank_preset(frames: Frames, preset: str, level: str, regions: Sequence[str]) -> pl.DataFrame:
     """A preset's ranking: the places of each of ``regions`` ranked together on one scale.
 
-    The published strategy compares the Ruhr's cities with the four big German cities, so the
+    The published strategy compares the Ruhr's cities with the four big German cities (the regions
+    the region file marks with the preset: :func:`trials.rules.regions.preset_regions`), so the
     regions are ranked side by side (not each within itself) and ranks run across all of them.
     """
     f = PRESETS[preset]
     tables = [rank(frames, level, replace(f, region=r)) for r in regions]
     if not tables:
         return rank(frames, level, f).head(0)
-    table = pl.concat(tables).unique("key", keep="first", maintain_order=True)
-    table = table.sort(["trials", "name"], descending=[True, False])
-    return table.with_columns(pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank"))
+    return sort_and_rank(pl.concat(tables).unique("key", keep="first", maintain_order=True))
 
 
 def studies_in(frames: Frames, level: str, f: Filters, key: str | None = None) -> pl.DataFrame:
-    """The filtered studies linked to one entity (or, without ``key``, to the filtered region/place)."""
+    """The filtered studies linked to one entity (or, without ``key``, to the filtered region)."""
     links = _links(frames, level, f)
     if key is not None:
         links = links.filter(pl.col("key") == key)

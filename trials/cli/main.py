@@ -10,12 +10,16 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from db.lock import LockHeld
 from trials.errors import ConfigError, TrialsError
+from trials.present.labels import counting_rules
+
+if TYPE_CHECKING:
+    from db.reader import Engine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNING, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 OUTCOME_EXIT = {
@@ -30,6 +34,7 @@ db_option = click.option(
     "--db", "db_url", default=None, metavar="URL",
     help="Database URL (default: $TRIALS_DB_URL or sqlite:///data/trials.db).",
 )  # fmt: skip
+BASE_URL_HELP = "API base URL (default: $TRIALS_BASE_URL or the real API v2)."
 
 
 def _end(report: Any) -> None:
@@ -38,7 +43,7 @@ def _end(report: Any) -> None:
     sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
 
 
-def _fail(exc: TrialsError, code: int = EXIT_FAILED) -> None:
+def _fail(exc: TrialsError, code: int = EXIT_FAILED) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     sys.exit(code)
 
@@ -61,7 +66,7 @@ def main(verbose: bool) -> None:
     "--region", "regions", multiple=True, metavar="NAME", help="Region to harvest (repeatable; default: all)."
 )
 @click.option("--since", metavar="DATE", help="Only records updated on or after DATE (YYYY-MM-DD): incremental.")
-@click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2).")
+@click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP)
 @click.option(
     "--from-file",
     "from_file",
@@ -109,10 +114,8 @@ def harvest(
         report = run_harvest(args)
     except LockHeld as exc:
         _fail(exc, EXIT_LOCKED)
-        return
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
-        return
     _end(report)
 
 
@@ -138,10 +141,8 @@ def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_second
                                data_timestamp=data_timestamp)  # fmt: skip
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
-        return
     except OSError as exc:
         _fail(TrialsError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port"), EXIT_USAGE)
-        return
     click.echo(
         f"fake ClinicalTrials.gov API on {server.base_url} ({len(server.api.corpus.studies)} studies)",
         err=True,
@@ -168,20 +169,28 @@ def synth(studies: int, seed: int, out: Path) -> None:
 @db_option
 def db_upgrade(db_url: str | None) -> None:
     """Create or migrate the database schema."""
-    from db.engine import make_engine
-    from db.migrate import upgrade
-
-    upgrade(make_engine(db_url))
+    _engine(db_url).dispose()
     click.echo("database schema is up to date", err=True)
 
 
-def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from db.engine import make_engine
-    from db.migrate import upgrade
+def _engine(db_url: str | None) -> Engine:
+    """For commands that write: the database, created or migrated to the current schema."""
+    from db.engine import open_migrated
 
-    engine = make_engine(db_url)
-    upgrade(engine)
-    return engine
+    try:
+        return open_migrated(db_url)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+
+
+def _reader(db_url: str | None) -> Engine:
+    """For commands that only read: the existing database, never created or migrated (else one line, exit 2)."""
+    from db.engine import open_existing
+
+    try:
+        return open_existing(db_url)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
 
 
 @main.command()
@@ -199,7 +208,6 @@ def renormalize(progress: bool | None, db_url: str | None) -> None:
         report = run(Store(engine), progress=RichProgress() if show else LogProgress())
     except TrialsError as exc:
         _fail(exc)
-        return
     finally:
         engine.dispose()
     _end(report)
@@ -213,7 +221,7 @@ def sites(region: str | None, fmt: str, db_url: str | None) -> None:
     """Write every stored site with its place, regions and institution (CSV on stdout)."""
     from trials.present.curation import iter_sites, sites_csv
 
-    engine = _engine(db_url)
+    engine = _reader(db_url)
     try:
         for chunk in sites_csv(iter_sites(engine, region)):
             sys.stdout.write(chunk)
@@ -232,7 +240,7 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
 
     from trials.present.curation import unresolved_institutions
 
-    engine = _engine(db_url)
+    engine = _reader(db_url)
     try:
         rows = unresolved_institutions(engine, region)
     finally:
@@ -248,29 +256,30 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
     click.echo(f"{len(rows)} facility strings to curate", err=True)
 
 
-@main.command()
+def _filter_options(fn: Any) -> Any:
+    """The study filters of ``trials rank`` and ``trials studies`` (parsed by :func:`trials.cli.rank.parse_filters`)."""
+    for option in reversed([
+        click.option("--phase", "phases", multiple=True, metavar="BUCKET",
+                     help="early, phase2, phase3, phase4, not_applicable, observational, unknown (repeatable)."),
+        click.option("--sponsor-class", "sponsor_classes", multiple=True, metavar="CLASS",
+                     help="Lead sponsor class: INDUSTRY, OTHER, NIH, FED, OTHER_GOV, NETWORK, INDIV, ... "
+                          "(repeatable)."),
+        click.option("--sponsor", "sponsor_name", default=None, help="Lead sponsor name contains this text."),
+        click.option("--area", "areas", multiple=True, metavar="AREA", help="Therapeutic area code (repeatable)."),
+        click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Overall status, e.g. RECRUITING."),
+        click.option("--from", "year_from", type=int, default=None, help="First start year (inclusive)."),
+        click.option("--to", "year_to", type=int, default=None, help="Last start year (inclusive)."),
+        click.option("--date-field", type=click.Choice(["start", "first_posted"]), default="start",
+                     show_default=True),
+    ]):  # fmt: skip
+        fn = option(fn)
+    return fn
+
+
+@main.command(epilog=counting_rules("en"))
 @click.option("--by", "level", type=click.Choice(["institution", "site", "city", "region"]), default=None)
 @click.option("--region", default=None, metavar="NAME", help="Only sites in this region.")
-@click.option(
-    "--phase",
-    "phases",
-    multiple=True,
-    metavar="BUCKET",
-    help="early, phase2, phase3, phase4, not_applicable, observational, unknown (repeatable).",
-)
-@click.option(
-    "--sponsor-class",
-    "sponsor_classes",
-    multiple=True,
-    metavar="CLASS",
-    help="Lead sponsor class: INDUSTRY, OTHER, NIH, FED, OTHER_GOV, NETWORK, INDIV, ... (repeatable).",
-)
-@click.option("--sponsor", "sponsor_name", default=None, help="Lead sponsor name contains this text.")
-@click.option("--area", "areas", multiple=True, metavar="AREA", help="Therapeutic area code (repeatable).")
-@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Overall status, e.g. RECRUITING.")
-@click.option("--from", "year_from", type=int, default=None, help="First start year (inclusive).")
-@click.option("--to", "year_to", type=int, default=None, help="Last start year (inclusive).")
-@click.option("--date-field", type=click.Choice(["start", "first_posted"]), default="start", show_default=True)
+@_filter_options
 @click.option(
     "--preset",
     type=click.Choice(["city-participation-2013-2022"]),
@@ -284,19 +293,43 @@ def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor
          sponsor_name: str | None, areas: tuple[str, ...], statuses: tuple[str, ...], year_from: int | None,
          year_to: int | None, date_field: str, preset: str | None, limit: int | None, fmt: str,
          db_url: str | None) -> None:  # fmt: skip
-    """Rank institutions, sites, cities or regions by number of trials.
-
-    A study counts once per entity however many of its sites are there; a multi-phase or multi-area
-    study counts in each bucket. Placeholder sites count for places, never as institutions.
-    """
+    """Rank institutions, sites, cities or regions by number of trials (counting rules below)."""
     from trials.cli.rank import RankArgs, run_rank
 
     args = RankArgs(level=level, region=region, phases=phases, sponsor_classes=sponsor_classes,
                     sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from,
                     year_to=year_to, date_field=date_field, preset=preset, limit=limit, fmt=fmt)  # fmt: skip
-    engine = _engine(db_url)
+    engine = _reader(db_url)
     try:
         sys.stdout.write(run_rank(engine, args))
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+    finally:
+        engine.dispose()
+
+
+@main.command()
+@click.option("--region", default=None, metavar="NAME", help="Only studies with a site in this region.")
+@_filter_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@db_option
+def studies(region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[str, ...], sponsor_name: str | None,
+            areas: tuple[str, ...], statuses: tuple[str, ...], year_from: int | None, year_to: int | None,
+            date_field: str, fmt: str, db_url: str | None) -> None:  # fmt: skip
+    """Write one row per stored study (not removed) with its phases, sponsor, areas and the areas' evidence.
+
+    Columns: nct_id, brief_title, overall_status, start_date, phases, lead_sponsor, sponsor_class, areas,
+    area_evidence (lists |-separated; one evidence text "term -> tree/rule -> area" per area, in the order of
+    areas). The filters are those of `trials rank`.
+    """
+    from trials.cli.studies import StudiesArgs, run_studies
+
+    args = StudiesArgs(region=region, phases=phases, sponsor_classes=sponsor_classes, sponsor_name=sponsor_name,
+                       areas=areas, statuses=statuses, year_from=year_from, year_to=year_to, date_field=date_field,
+                       fmt=fmt)  # fmt: skip
+    engine = _reader(db_url)
+    try:
+        sys.stdout.write(run_studies(engine, args))
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
     finally:
@@ -318,7 +351,7 @@ def deck(region: str, peers: str | None, area: str | None, lang: str, out: Path,
 
     if out.suffix.lower() not in (".pptx", ".pdf"):
         _fail(TrialsError(f"--out must end in .pptx or .pdf, not {out.name!r}"), EXIT_USAGE)
-    engine = _engine(db_url)
+    engine = _reader(db_url)
     try:
         click.echo(f"wrote {run_deck(engine, region, peers, area, lang, out)}", err=True)
     except TrialsError as exc:
@@ -341,7 +374,7 @@ def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> 
     """Run the scheduled refreshes (incremental harvest, reconciliation) until stopped."""  # fmt: skip
     import datetime as dt
 
-    from db.engine import default_db_url
+    from db.engine import database_url
     from scheduler.app import create_scheduler, stop_scheduler, upcoming
     from scheduler.config import load_schedule
 
@@ -349,14 +382,16 @@ def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> 
         plan = load_schedule(schedule_path)
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
-        return
     click.echo(f"schedule: {plan.source} (timezone {plan.timezone})", err=True)
     for job in upcoming(plan, dt.datetime.now(dt.UTC)):
         nxt = ", ".join(t.strftime("%a %Y-%m-%d %H:%M %Z") for t in job["next"])
         click.echo(f"{job['id']:<22} {job['kind']:<12} cron '{job['cron']}'  next: {nxt}")
     if list_only:
         return
-    sched = create_scheduler(db_url or default_db_url(), plan, schedule_path)
+    try:
+        sched = create_scheduler(database_url(db_url), plan, schedule_path)
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
     click.echo("scheduler running; Ctrl-C stops it (jobs resume from the database on restart)", err=True)
     try:
         sched.start()
@@ -373,10 +408,10 @@ def runs(limit: int, fmt: str, db_url: str | None) -> None:
     """The run log: every harvest, incremental run, skip and reconciliation, newest first."""
     import json
 
-    from db.store import Store
+    from db.reader import Reader
 
-    engine = _engine(db_url)
-    rows = Store(engine).runs(limit=limit)
+    engine = _reader(db_url)
+    rows = Reader(engine).runs(limit=limit)
     engine.dispose()
     if fmt == "json":
         click.echo(json.dumps(rows, default=str, indent=1))
@@ -396,7 +431,7 @@ def runs(limit: int, fmt: str, db_url: str | None) -> None:
 
 def _api_options(fn: Any) -> Any:
     for option in reversed([
-        click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2)."),
+        click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP),
         click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit)."),
         click.option("--lock-wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
                      help="Wait this long for a running harvest to finish; then exit 4."),
@@ -409,11 +444,11 @@ def _api_options(fn: Any) -> Any:
 def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float, db_url: str | None) -> None:
     from trials.jobs.refresh_runs import incremental_harvest, reconcile
     from trials.rules.regions import configured_regions
-    from trials.source.api import DEFAULT_BASE_URL, CtgovClient
+    from trials.source.api import make_client
 
     engine = _engine(db_url)
     try:
-        with CtgovClient(base_url or DEFAULT_BASE_URL, rate_per_second=rate) as client:
+        with make_client(base_url, rate=rate) as client:
             if kind == "update":
                 report = incremental_harvest(engine, client, configured_regions(), lock_wait_s=lock_wait)
             else:
@@ -421,7 +456,6 @@ def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float,
                 click.echo(f"{marked} stored studies are no longer returned by the registry (marked, kept)")
     except TrialsError as exc:
         _fail(exc, EXIT_LOCKED if isinstance(exc, LockHeld) else EXIT_FAILED)
-        return
     finally:
         engine.dispose()
     _end(report)
@@ -446,23 +480,23 @@ def reconcile(base_url: str | None, rate: float, lock_wait: float, db_url: str |
 @click.option("--preset", default="city-participation-2013-2022", show_default=True, help="The search strategy.")
 @click.option("--countries", default=None, metavar="EU,US,...",
               help="ISO codes (EU = every member state); default: EU/EEA, UK, CH, US, CA, CN, JP, AU.")  # fmt: skip
-@click.option("--base-url", default=None, metavar="URL", help="API base URL (default: the real API v2).")
+@click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP)
 @click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
 @db_option
 def counts(preset: str, countries: str | None, base_url: str | None, rate: float, db_url: str | None) -> None:
     """Count trials per country and per region with one count-only query each (same filters as the preset)."""
-    from trials.jobs.counts import latest_counts, ranked, refresh_counts
-    from trials.source.api import DEFAULT_BASE_URL, CtgovClient
+    from trials.analytics.context import latest_counts, ranked
+    from trials.jobs.counts import refresh_counts
+    from trials.source.api import make_client
 
     engine = _engine(db_url)
     try:
-        with CtgovClient(base_url or DEFAULT_BASE_URL, rate_per_second=rate) as client:
+        with make_client(base_url, rate=rate) as client:
             codes = [c for c in (countries or "").split(",") if c.strip()]
             report = refresh_counts(engine, client, preset=preset, country_codes=codes)
         table = ranked(latest_counts(engine, preset))
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)
-        return
     finally:
         engine.dispose()
     click.echo(f"{'scope':<8} {'name':<34} {'trials':>8} {'per 1M':>9}  rank  rank/1M")

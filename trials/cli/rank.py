@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import polars as pl
-from sqlalchemy import Engine
-
-from trials.analytics.rankings import PRESET_PLACES, PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
+from db.reader import Engine
+from trials.analytics.rankings import PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
 from trials.errors import ConfigError
 from trials.present.export import to_csv
+from trials.present.tables import ranking_table
 from trials.rules.areas import AREA_BY_CODE
 from trials.rules.buckets import PHASE_BUCKETS
-from trials.rules.regions import configured_regions
+from trials.rules.regions import Region, configured_regions, find_region, preset_regions
 
 
 @dataclass
-class RankArgs:
-    level: str | None
+class FilterArgs:
+    """The filter options of ``trials rank`` (and of ``trials studies``, which takes the same ones)."""
+
     region: str | None = None
     phases: tuple[str, ...] = ()
     sponsor_classes: tuple[str, ...] = ()
@@ -28,6 +29,11 @@ class RankArgs:
     year_from: int | None = None
     year_to: int | None = None
     date_field: str = "start"
+
+
+@dataclass
+class RankArgs(FilterArgs):
+    level: str | None = None
     preset: str | None = None
     limit: int | None = None
     fmt: str = "table"
@@ -40,32 +46,36 @@ def _check(values: tuple[str, ...], allowed: tuple[str, ...] | list[str], what: 
     return values
 
 
+def parse_filters(args: FilterArgs, regions: Sequence[Region]) -> Filters:
+    """The :class:`Filters` of the options, each value checked (unknown values: :class:`ConfigError`)."""
+    return Filters(
+        region=find_region(regions, args.region).name if args.region else None,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        date_field=args.date_field,
+        phases=_check(tuple(args.phases), PHASE_BUCKETS, "phase bucket"),
+        sponsor_classes=_check(tuple(c.upper() for c in args.sponsor_classes), SPONSOR_CLASSES, "sponsor class"),
+        sponsor_name=args.sponsor_name,
+        areas=_check(tuple(args.areas), list(AREA_BY_CODE), "area"),
+        statuses=tuple(s.upper() for s in args.statuses),
+    )
+
+
 def run_rank(engine: Engine, args: RankArgs) -> str:
     regions = configured_regions()
-    names = [r.name for r in regions]
-    if args.region and args.region not in names:
-        raise ConfigError(f"unknown region {args.region!r}; known regions: {', '.join(names)}")
     if args.preset:
+        if args.region:
+            find_region(regions, args.region)  # an unknown region is an error with a preset too
         f = PRESETS[args.preset]
         level = args.level or "city"
     else:
         if args.level is None:
             raise ConfigError("--by is required (institution, site, city or region), or use --preset")
         level = args.level
-        f = Filters(
-            region=args.region,
-            year_from=args.year_from,
-            year_to=args.year_to,
-            date_field=args.date_field,
-            phases=_check(tuple(args.phases), PHASE_BUCKETS, "phase bucket"),
-            sponsor_classes=_check(tuple(c.upper() for c in args.sponsor_classes), SPONSOR_CLASSES, "sponsor class"),
-            sponsor_name=args.sponsor_name,
-            areas=_check(tuple(args.areas), list(AREA_BY_CODE), "area"),
-            statuses=tuple(s.upper() for s in args.statuses),
-        )
+        f = parse_filters(args, regions)
     frames = build_frames(engine, regions)
     if args.preset:
-        table = rank_preset(frames, args.preset, level, [r for r in PRESET_PLACES if r in names])
+        table = rank_preset(frames, args.preset, level, preset_regions(regions, args.preset))
     else:
         table = rank(frames, level, f)
     if args.limit:
@@ -74,5 +84,4 @@ def run_rank(engine: Engine, args: RankArgs) -> str:
         return to_csv(table)
     if args.fmt == "json":
         return json.dumps(table.to_dicts(), ensure_ascii=False, indent=1) + "\n"
-    with pl.Config(tbl_rows=max(len(table), 10), tbl_cols=12, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
-        return str(table.drop("key")) + "\n"
+    return ranking_table(table)

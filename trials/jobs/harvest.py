@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from trials.rules.regions import Region
 from trials.source.api import CtgovClient, StudyQuery, combine_advanced, since_filter
 from trials.source.files import iter_file_records
 from trials.source.model import StudiesPage
+from trials.source.queries import region_queries
 
 FILE_BATCH = 1000
 #: A first page at least this full suggests enough work to pay for a decoder process.
@@ -108,7 +110,7 @@ def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[St
     """Every region's queries, each restricted to records updated since ``since`` when given."""
     plan = []
     for region in regions:
-        for query in region.queries():
+        for query in region_queries(region):
             if since:
                 adv = combine_advanced(query.params.get("filter.advanced"), since_filter(since))
                 plan.append(query.with_params(**{"filter.advanced": adv or ""}))
@@ -152,6 +154,41 @@ def split_page(items: Iterable[Accepted | Rejected], seen: set[str]) -> tuple[li
     return accepted, rejected, duplicates
 
 
+@contextmanager
+def run_log(store: Store, *, mode: str, source: str, request: dict[str, Any],
+            progress: HarvestProgress | None = None) -> Iterator[HarvestReport]:  # fmt: skip
+    """One row of the run log, from start to finish, around the body of a run.
+
+    The row says ``running`` while the body works. Ctrl-C ends it ``interrupted`` and an API or
+    configuration error (:class:`TrialsError`) ``failed``, both with their message and without
+    raising (the report says what happened); any other error ends it ``failed`` and is raised.
+    Otherwise the body may set the outcome itself (``skipped``); if it does not, the run is a
+    ``success``, or a ``warning`` when a query's count differed from ``totalCount`` or records went
+    to quarantine. Whatever happens, the progress display is released and the row gets its
+    outcome, counts and finishing time.
+    """
+    started = time.monotonic()
+    report = HarvestReport(run_id=store.start_run(mode=mode, source=source, request=request))
+    try:
+        yield report
+    except KeyboardInterrupt:
+        report.outcome, report.error = "interrupted", "stopped by the user (Ctrl-C)"
+    except TrialsError as exc:
+        report.outcome, report.error = "failed", str(exc)
+    except Exception as exc:
+        report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+        report.elapsed_s = time.monotonic() - started
+        if report.outcome == "running":
+            mismatch = any(q.mismatch for q in report.queries)
+            report.outcome = "warning" if mismatch or report.quarantined else "success"
+        store.finish_run(report.run_id, outcome=report.outcome, error=report.error,
+                         data_timestamp=report.data_timestamp, **report.counts())  # fmt: skip
+
+
 class Harvester:
     def __init__(self, store: Store, *, progress: HarvestProgress | None = None,
                  parallel: bool | None = None) -> None:  # fmt: skip
@@ -160,31 +197,25 @@ class Harvester:
         self.progress: HarvestProgress = progress or NoProgress()
         self.parallel = parallel
 
-    def _run(self, report: HarvestReport, body: Iterator[None], started: float) -> HarvestReport:
-        try:
-            for _ in body:
-                pass
-        except KeyboardInterrupt:
-            report.outcome, report.error = "interrupted", "stopped by the user (Ctrl-C)"
-        except TrialsError as exc:
-            report.outcome, report.error = "failed", str(exc)
-        except Exception as exc:
-            report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            self.progress.close()
-            report.elapsed_s = time.monotonic() - started
-            if report.outcome == "running":
-                mismatch = any(q.mismatch for q in report.queries)
-                report.outcome = "warning" if mismatch or report.quarantined else "success"
-            self.store.finish_run(
-                report.run_id,
-                outcome=report.outcome,
-                error=report.error,
-                data_timestamp=report.data_timestamp,
-                **report.counts(),
-            )
-        return report
+    def _write(self, report: HarvestReport, items: list[Accepted | Rejected], seen: set[str], *,
+               force: bool = False) -> None:  # fmt: skip
+        """The one write step of every run: one batch of classified records, one transaction."""
+        accepted, rejected, dups = split_page(items, seen)
+        report.pages += 1
+        report.studies_seen += len(items)
+        report.duplicates += dups
+        report.add(self.store.write_page(report.run_id, accepted, rejected, force=force))
+
+    def _write_batches(self, report: HarvestReport, label: str, raws: Iterator[bytes], *, batch: int = FILE_BATCH,
+                       force: bool = False) -> None:  # fmt: skip
+        """Classify and write records that need no API paging (a file, the stored raw records), ``batch`` at a time."""
+        seen: set[str] = set()
+        self.progress.query_started(1, 1, label)
+        batches = iter(lambda: list(itertools.islice(raws, batch)), [])
+        for items in map_ahead(classify_batch, batches, processes=self.parallel, worth_it=lambda b: len(b) == batch):
+            self._write(report, items, seen, force=force)
+            self.progress.page_done(report.pages, None, len(items), report.studies_seen)
+        self.progress.query_done(label, report.studies_seen, None)
 
     def harvest(
         self,
@@ -195,99 +226,72 @@ class Harvester:
         mode: str = "full",
         page_size: int = 1000,
     ) -> HarvestReport:
-        """Run every query against the API and store what comes back."""
-        started = time.monotonic()
-        run_id = self.store.start_run(mode=mode, source=client.base_url, request=request)
-        report = HarvestReport(run_id=run_id)
+        """Run every query against the API and store what comes back (a full, incremental or reconciliation run)."""
+        with run_log(self.store, mode=mode, source=client.base_url, request=request, progress=self.progress) as report:
+            self._harvest_pages(report, client, queries, page_size)
+        return report
 
-        def body() -> Iterator[None]:
-            report.data_timestamp = client.version().dataTimestamp
-            seen = report.seen_ids
-            fetching = 0  # the query whose pages the generator is reading (it runs ahead of the writer)
+    def _harvest_pages(self, report: HarvestReport, client: CtgovClient, queries: list[StudyQuery],
+                       page_size: int) -> None:  # fmt: skip
+        run_id = report.run_id
+        report.data_timestamp = client.version().dataTimestamp
+        fetching = 0  # the query whose pages the generator is reading (it runs ahead of the writer)
 
-            def tagged_pages() -> Iterator[tuple[int, StudiesPage | None]]:
-                nonlocal fetching
-                for i, query in enumerate(queries):
-                    fetching = i
-                    for page in client.pages(query, page_size=page_size):
-                        yield i, page
-                    yield i, None  # the query is complete
+        def tagged_pages() -> Iterator[tuple[int, StudiesPage | None]]:
+            nonlocal fetching
+            for i, query in enumerate(queries):
+                fetching = i
+                for page in client.pages(query, page_size=page_size):
+                    yield i, page
+                yield i, None  # the query is complete
 
-            def start(i: int) -> QueryResult:
-                self.store.add_query(run_id, i, queries[i].label, dict(queries[i].params))
-                self.progress.query_started(i + 1, len(queries), queries[i].label)
-                report.queries.append(QueryResult(queries[i].label, None, 0, 0))
-                return report.queries[-1]
+        def start(i: int) -> QueryResult:
+            self.store.add_query(run_id, i, queries[i].label, dict(queries[i].params))
+            self.progress.query_started(i + 1, len(queries), queries[i].label)
+            report.queries.append(QueryResult(queries[i].label, None, 0, 0))
+            return report.queries[-1]
 
-            # One decoder process for the whole run decodes a page or two ahead, on the other core.
-            classified = map_ahead(
-                classify_tagged,
-                tagged_pages(),
-                processes=self.parallel,
-                worth_it=lambda first: first[1] is not None and len(first[1].studies) >= PARALLEL_MIN_STUDIES,
-            )
-            try:
-                for i, page, items in classified:
-                    result = report.queries[i] if i < len(report.queries) else start(i)
-                    if page is None:
-                        outcome = "mismatch" if result.mismatch else "ok"
-                        note = (
-                            f"API announced {result.total_count}, received {result.received}"
-                            if result.mismatch
-                            else None
-                        )
-                        self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
-                        self.progress.query_done(result.label, result.received, result.total_count)
-                        continue
-                    accepted, rejected, dups = split_page(items, seen)
-                    if result.pages == 0:
-                        result.total_count = page.totalCount
-                    result.pages += 1
-                    result.received += len(items)
-                    report.pages += 1
-                    report.studies_seen += len(items)
-                    report.duplicates += dups
-                    report.add(self.store.write_page(run_id, accepted, rejected))
-                    report.requests, report.faults = client.requests_made, client.faults
-                    self.progress.page_done(result.pages, result.total_count, len(items), result.received)
-                    if report.pages % 10 == 0:
-                        self.store.update_run(run_id, **report.counts())
-                    yield None
-            except TrialsError as exc:
+        # One decoder process for the whole run decodes a page or two ahead, on the other core.
+        classified = map_ahead(
+            classify_tagged,
+            tagged_pages(),
+            processes=self.parallel,
+            worth_it=lambda first: first[1] is not None and len(first[1].studies) >= PARALLEL_MIN_STUDIES,
+        )
+        try:
+            for i, page, items in classified:
+                result = report.queries[i] if i < len(report.queries) else start(i)
+                if page is None:
+                    outcome = "mismatch" if result.mismatch else "ok"
+                    note = (
+                        f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
+                    )
+                    self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
+                    self.progress.query_done(result.label, result.received, result.total_count)
+                    continue
+                if result.pages == 0:
+                    result.total_count = page.totalCount
+                result.pages += 1
+                result.received += len(items)
+                self._write(report, items, report.seen_ids)
                 report.requests, report.faults = client.requests_made, client.faults
-                while len(report.queries) <= fetching:
-                    start(len(report.queries))
-                failed = report.queries[fetching]
-                self.store.finish_query(run_id, fetching, outcome="failed", note=str(exc), **_query_values(failed))
-                raise
+                self.progress.page_done(result.pages, result.total_count, len(items), result.received)
+                if report.pages % 10 == 0:
+                    self.store.update_run(run_id, **report.counts())
+        except TrialsError as exc:
             report.requests, report.faults = client.requests_made, client.faults
-
-        return self._run(report, body(), started)
+            while len(report.queries) <= fetching:
+                start(len(report.queries))
+            failed = report.queries[fetching]
+            self.store.finish_query(run_id, fetching, outcome="failed", note=str(exc), **_query_values(failed))
+            raise
+        report.requests, report.faults = client.requests_made, client.faults
 
     def harvest_file(self, path: Path, *, request: dict[str, Any]) -> HarvestReport:
         """Store the records in a saved response or NDJSON file, ``FILE_BATCH`` per transaction."""
-        started = time.monotonic()
-        run_id = self.store.start_run(mode="file", source=str(path), request=request)
-        report = HarvestReport(run_id=run_id)
-
-        def body() -> Iterator[None]:
-            seen: set[str] = set()
-            self.progress.query_started(1, 1, str(path))
-            records = iter_file_records(path)
-            batches = iter(lambda: list(itertools.islice(records, FILE_BATCH)), [])
-            for items in map_ahead(
-                classify_batch, batches, processes=self.parallel, worth_it=lambda b: len(b) == FILE_BATCH
-            ):
-                accepted, rejected, dups = split_page(items, seen)
-                report.pages += 1
-                report.studies_seen += len(items)
-                report.duplicates += dups
-                report.add(self.store.write_page(run_id, accepted, rejected))
-                self.progress.page_done(report.pages, None, len(items), report.studies_seen)
-                yield None
-            self.progress.query_done(str(path), report.studies_seen, None)
-
-        return self._run(report, body(), started)
+        with run_log(self.store, mode="file", source=str(path), request=request, progress=self.progress) as report:
+            self._write_batches(report, str(path), iter_file_records(path))
+        return report
 
 
 def _query_values(result: QueryResult) -> dict[str, Any]:
@@ -301,22 +305,7 @@ def renormalize(store: Store, *, progress: HarvestProgress | None = None, batch:
     batches re-normalised and the rest as they were.
     """
     harvester = Harvester(store, progress=progress)
-    started = time.monotonic()
-    run_id = store.start_run(mode="renormalize", source="raw_records", request={})
-    report = HarvestReport(run_id=run_id)
-
-    def body() -> Iterator[None]:
-        harvester.progress.query_started(1, 1, "raw records")
+    with run_log(store, mode="renormalize", source="raw_records", request={}, progress=harvester.progress) as report:
         raws = (raw for _, raw in store.raw_records())
-        batches = iter(lambda: list(itertools.islice(raws, batch)), [])
-        for items in map_ahead(classify_batch, batches, processes=harvester.parallel,
-                               worth_it=lambda b: len(b) == batch):  # fmt: skip
-            accepted = [i for i in items if isinstance(i, Accepted)]
-            rejected = [i for i in items if isinstance(i, Rejected)]
-            report.pages += 1
-            report.studies_seen += len(items)
-            report.add(store.write_page(run_id, accepted, rejected, force=True))
-            harvester.progress.page_done(report.pages, None, len(items), report.studies_seen)
-            yield None
-
-    return harvester._run(report, body(), started)
+        harvester._write_batches(report, "raw records", raws, batch=batch, force=True)
+    return report

@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from trials.settings import env_name, get_settings
+
 
 def password_ok(given: str, expected: str | None) -> bool:
     """True only when a password is configured and ``given`` equals it (constant-time compare)."""
@@ -25,13 +27,14 @@ def password_ok(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def harvest_command(db_url: str, base_url: str | None = None, extra: str = "") -> list[str]:
-    """The ``trials harvest`` command line a refresh runs.
+def harvest_command(base_url: str | None = None, extra: str = "") -> list[str]:
+    """The ``trials harvest`` command line a refresh runs: no database URL (it may hold a password and
+    command lines are visible to every user of the machine), which goes in the environment instead.
 
-    ``$TRIALS_BASE_URL`` points it at another API and ``$TRIALS_REFRESH_ARGS`` adds options
-    (e.g. ``--region ruhr --since 2026-11-01``), so an admin sets the scope once, on the server.
+    ``$TRIALS_BASE_URL`` (read by the harvest itself) points it at another API and ``$TRIALS_REFRESH_ARGS``
+    adds options (e.g. ``--region ruhr --since 2026-11-01``), so an admin sets the scope once, on the server.
     """
-    cmd = [sys.executable, "-m", "trials", "harvest", "--db", db_url, "--no-progress"]
+    cmd = [sys.executable, "-m", "trials", "harvest", "--no-progress"]
     if base_url:
         cmd += ["--base-url", base_url]
     return cmd + shlex.split(extra)
@@ -48,15 +51,18 @@ class Started:
     process: subprocess.Popen[bytes]
 
 
-def start_refresh(db_url: str, log_dir: Path, base_url: str | None = None) -> Started:
-    """Start the harvest in the background, its output going to a log file; returns at once."""
+def start_refresh(db_url: str, log_dir: Path | None = None, base_url: str | None = None) -> Started:
+    """Start the harvest of ``db_url`` in the background, its output going to ``log_dir/refresh.log``
+    (default ``$TRIALS_LOG_DIR``); returns at once. The URL reaches the harvest as ``$TRIALS_DB_URL``."""
+    settings = get_settings()
+    log_dir = settings.log_dir if log_dir is None else log_dir
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "refresh.log"
+    env = {**os.environ, env_name("db_url"): db_url}
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            harvest_command(
-                db_url, base_url or os.environ.get("TRIALS_BASE_URL"), os.environ.get("TRIALS_REFRESH_ARGS", "")
-            ),
+            harvest_command(base_url, settings.refresh_args),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -7,16 +7,15 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from db.engine import make_engine
+from db.engine import open_migrated
 from db.lock import run_lock
-from db.migrate import upgrade
 from db.store import Store
 from trials.errors import ConfigError
+from trials.jobs.after import after_good_run
 from trials.jobs.harvest import Harvester, HarvestReport, plan_queries
-from trials.jobs.snapshots import snapshot_after_run
 from trials.present.progress import HarvestProgress, LogProgress, RichProgress
 from trials.rules.regions import REGIONS_ENV, configured_regions, select_regions
-from trials.source.api import DEFAULT_BASE_URL, CtgovClient
+from trials.source.api import DEFAULT_RATE, CtgovClient, make_client
 from trials.source.retry import RetryPolicy
 
 
@@ -27,7 +26,7 @@ class HarvestArgs:
     base_url: str | None = None
     from_file: Path | None = None
     regions_file: Path | None = None
-    rate: float = 1.0
+    rate: float = DEFAULT_RATE
     timeout: float = 60.0
     retries: int = 6
     page_size: int = 1000
@@ -55,8 +54,7 @@ def run_harvest(args: HarvestArgs) -> HarvestReport:
         # Every part of the harvest (queries, and place assignment in the decoder process) uses this file.
         os.environ[REGIONS_ENV] = str(args.regions_file)
     regions = select_regions(configured_regions(), args.regions)
-    engine = make_engine(args.db_url)
-    upgrade(engine)
+    engine = open_migrated(args.db_url)
     progress: HarvestProgress = RichProgress() if args.progress else LogProgress()
     harvester = Harvester(Store(engine), progress=progress)
     request = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items() if k != "db_url"}
@@ -64,17 +62,17 @@ def run_harvest(args: HarvestArgs) -> HarvestReport:
         with run_lock(engine, "harvest", args.lock_wait):
             if args.from_file is not None:
                 report = harvester.harvest_file(args.from_file, request=request)
-            else:
-                with client_for(args) as client:
-                    report = harvester.harvest(
-                        client,
-                        plan_queries(regions, args.since),
-                        request=request,
-                        mode="incremental" if args.since else "full",
-                        page_size=args.page_size,
-                    )
-            if report.outcome in ("success", "warning"):
-                snapshot_after_run(engine, report.run_id)
+                after_good_run(engine, report)  # no API: snapshot only
+                return report
+            with client_for(args) as client:
+                report = harvester.harvest(
+                    client,
+                    plan_queries(regions, args.since),
+                    request=request,
+                    mode="incremental" if args.since else "full",
+                    page_size=args.page_size,
+                )
+                after_good_run(engine, report, client)  # the counts of every configured region: a whole batch
             return report
     finally:
         engine.dispose()
@@ -85,6 +83,4 @@ def client_for(args: HarvestArgs) -> CtgovClient:
     policy = RetryPolicy(
         attempts=max(args.retries, 1), wait_initial_s=args.retry_wait_initial, wait_max_s=args.retry_wait_max
     )
-    return CtgovClient(
-        args.base_url or DEFAULT_BASE_URL, rate_per_second=args.rate, timeout_s=args.timeout, retry=policy
-    )
+    return make_client(args.base_url, rate=args.rate, timeout_s=args.timeout, retry=policy)

@@ -11,15 +11,13 @@ import datetime as dt
 import logging
 
 import polars as pl
-from sqlalchemy import Engine, delete
 
-from db.models import CountSnapshotRow, table
-from db.upsert import bulk_insert
+from db.reader import Engine
+from db.store import Store
 from trials.analytics.rankings import Frames, build_frames
 from trials.rules.regions import configured_regions
 
 log = logging.getLogger(__name__)
-SNAPSHOTS = table(CountSnapshotRow)
 LEVELS = ("region", "city", "institution")
 
 
@@ -62,10 +60,7 @@ def take_snapshot(engine: Engine, run_id: int, frames: Frames | None = None) -> 
     fr = frames if frames is not None else build_frames(engine, configured_regions())
     taken = dt.datetime.now(dt.UTC)
     rows = [{**r, "run_id": run_id, "taken_at": taken} for r in snapshot_frame(fr).iter_rows(named=True)]
-    with engine.begin() as conn:
-        conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.run_id == run_id))  # idempotent per run
-        for i in range(0, len(rows), 5000):
-            bulk_insert(conn, SNAPSHOTS, rows[i : i + 5000])
+    Store(engine).replace_snapshot(run_id, rows)  # idempotent per run
     return len(rows)
 
 

@@ -8,27 +8,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, select
-
-from db.models import SiteRow, table
+from db.reader import SITE_COLUMNS, Engine, Reader
 from trials.rules.institutions import CONFIDENT
-
-SITE_COLUMNS = (
-    "nct_id", "ordinal", "facility", "city", "zip", "country", "lat", "lon", "place_id", "place_name", "place_method",
-    "place_flag", "regions", "institution_id", "institution_name", "institution_status", "institution_confidence",
-    "placeholder",
-)  # fmt: skip
 
 
 def iter_sites(engine: Engine, region: str | None = None) -> Iterator[dict[str, Any]]:
     """Every stored site (optionally only those in ``region``), in NCT ID and site order."""
-    sites = table(SiteRow)
-    q = select(*(sites.c[c] for c in SITE_COLUMNS)).order_by(sites.c.nct_id, sites.c.ordinal)
-    with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=5000).execute(q).mappings():
-            if region and region not in (row["regions"] or "").split("|"):
-                continue
-            yield dict(row)
+    return Reader(engine).iter_sites(region)
 
 
 def sites_csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

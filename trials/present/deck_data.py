@@ -12,14 +12,15 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from trials.analytics.rankings import Filters, Frames, mix, rank, trend
+from trials.analytics.context import EUROPE, position_in_europe, ranked, share_of_country
+from trials.analytics.metrics import HEADLINE, PARTIAL
+from trials.analytics.rankings import Filters, Frames, mix, rank, sort_and_rank, trend
 from trials.errors import ConfigError
+from trials.present.labels import area_label, label, metric_label, phase_label, region_label
 from trials.rules.areas import AREA_BY_CODE
-from trials.rules.buckets import PHASE_BUCKET_LABELS, PHASE_BUCKETS
-from trials.rules.regions import Region
+from trials.rules.buckets import PHASE_BUCKETS
+from trials.rules.regions import Region, default_peers, find_region
 
-#: Default comparison for the Ruhr: the four big German cities of the published city tables.
-GERMAN_PEERS = ("berlin", "hamburg", "munich", "cologne")
 #: Years shown in the "industry-sponsored trials over time" chart.
 TREND_YEARS = 15
 
@@ -36,9 +37,9 @@ class DeckData:
     labels: dict[str, str]
     filters: Filters
     lang: str
-    headline: pl.DataFrame  # key, name, trials, industry_trials, recruiting_now, per_100k, rank (region + peers)
-    phase_mix: pl.DataFrame  # phase_bucket, then one column of trials per region key
-    areas: pl.DataFrame  # area, area_name, trials (the region), rank_among_peers, peers_best
+    headline: pl.DataFrame  # key, name, the HEADLINE metrics' columns, rank (region + peers)
+    phase_mix: pl.DataFrame  # phase_bucket, one column of trials per region key, phase_label (in ``lang``)
+    areas: pl.DataFrame  # area, area_name (in ``lang``), trials (the region), rank_among_peers, peers_best
     top_institutions: pl.DataFrame  # name, trials, industry_trials, recruiting_now
     industry_by_year: pl.DataFrame  # year, then one column per region key
     recruiting: pl.DataFrame  # name, recruiting_now (the region's institutions recruiting now)
@@ -57,23 +58,12 @@ class DeckData:
         return self.headline.filter(pl.col("key") == self.region).row(0, named=True)
 
 
-def default_peers(region: Region, regions: Sequence[Region]) -> list[str]:
-    """Peers a sponsor would compare with: the big German cities for a German region, else 4 others."""
-    if region.country == "DE":
-        peers = [p for p in GERMAN_PEERS if p != region.name and any(r.name == p for r in regions)]
-        if peers:
-            return peers
-    return [r.name for r in regions if r.name != region.name][:4]
-
-
 def _context(
     counts: pl.DataFrame | None, region: Region
 ) -> tuple[pl.DataFrame | None, dict[str, int] | None, float | None, str]:
     """The "context" numbers from stored count-only queries, when there are any for this region."""
-    from trials.jobs.counts import EUROPE, position_in_europe, ranked, share_of_country
-
-    code = region.places[0].country if region.places else "DE"
-    if counts is None or counts.height == 0 or region.name not in counts["key"].to_list():
+    code = region.country
+    if not code or counts is None or counts.height == 0 or region.name not in counts["key"].to_list():
         return None, None, None, code
     europe = counts.filter(
         ((pl.col("scope") == "country") & pl.col("grouping").is_in(EUROPE))
@@ -108,21 +98,17 @@ def deck_data(
     because the deck always shows the region against its peers.
     """
     by_name = {r.name: r for r in regions}
-    if region not in by_name:
-        raise ConfigError(f"unknown region {region!r}; known regions: {', '.join(by_name)}")
-    chosen = list(peers) if peers else default_peers(by_name[region], regions)
-    unknown = [p for p in chosen if p not in by_name]
-    if unknown:
-        raise ConfigError(f"unknown peer region(s) {', '.join(unknown)}; known regions: {', '.join(by_name)}")
+    region = find_region(regions, region).name
+    chosen = [find_region(regions, p).name for p in peers] if peers else default_peers(by_name[region], regions)
     chosen = [p for p in chosen if p != region]
     keys = [region, *chosen]
-    f = replace(filters or Filters(), region=None, place_id=None)
+    f = replace(filters or Filters(), region=None)
     everyone = rank(frames, "region", f)
+    labels = {k: region_label(k, by_name[k].label, lang) for k in keys}
     headline = (
-        everyone.filter(pl.col("key").is_in(keys))
-        .sort(["trials", "name"], descending=[True, False])
-        .with_columns(pl.col("trials").rank(method="min", descending=True).cast(pl.Int64).alias("rank"))
-        .select("key", "name", "trials", "industry_trials", "recruiting_now", "per_100k", "rank")
+        sort_and_rank(everyone.filter(pl.col("key").is_in(keys)))
+        .with_columns(pl.col("key").cast(pl.String).replace_strict(labels).alias("name"))
+        .select("key", "name", *(m.column for m in HEADLINE), "rank")
     )
     if headline.filter((pl.col("key") == region) & (pl.col("trials") > 0)).height == 0:
         raise NoMatch(
@@ -135,7 +121,7 @@ def deck_data(
     area_parts = {k: mix(frames, "region", f, "area", key=k) for k in keys}
     areas = _wide(area_parts, "area", list(AREA_BY_CODE))
     peer_cols = [pl.col(k) for k in chosen]
-    area_names = {c: (a.name_de if lang == "de" else a.name_en) for c, a in AREA_BY_CODE.items()}
+    area_names = {c: area_label(c, lang) for c in AREA_BY_CODE}
     areas = (
         areas.with_columns(
             (1 + pl.sum_horizontal([(c > pl.col(region)).cast(pl.Int64) for c in peer_cols] or [pl.lit(0)])).alias(
@@ -150,7 +136,13 @@ def deck_data(
         .sort(["rank_among_peers", "trials", "area"], descending=[False, True, False])
     )
     in_region = replace(f, region=region)
-    top = rank(frames, "institution", in_region).head(10).select("name", "trials", "industry_trials", "recruiting_now")
+    # Institutions in the region only: never one outside the configured regions, whose counts would be partial
+    # (trials.analytics.metrics.PARTIAL); the region filter already keeps them out, the flag makes it explicit.
+    complete = ~pl.col(PARTIAL)
+    top = (
+        rank(frames, "institution", in_region).filter(complete).head(10)
+        .select("name", "trials", "industry_trials", "recruiting_now")
+    )  # fmt: skip
     year = (today or dt.date.today()).year
     industry = replace(f, sponsor_classes=("INDUSTRY",), year_from=year - TREND_YEARS + 1, year_to=year)
     series = trend(frames, "region", replace(industry, region=None), keys)
@@ -159,6 +151,7 @@ def deck_data(
     industry_by_year = _wide(by_year, "year", years)
     recruiting = (
         rank(frames, "institution", replace(in_region, statuses=("RECRUITING",)))
+        .filter(complete)
         .select("name", pl.col("trials").alias("recruiting_now"))
         .head(10)
     )
@@ -171,12 +164,12 @@ def deck_data(
         region=region,
         label=by_name[region].label,
         peers=chosen,
-        labels={k: by_name[k].label for k in keys},
+        labels=labels,
         filters=f,
         lang=lang,
         headline=headline,
         phase_mix=phase_mix.with_columns(
-            pl.col("phase_bucket").replace_strict(PHASE_BUCKET_LABELS).alias("phase_label")
+            pl.col("phase_bucket").replace_strict({b: phase_label(b, lang) for b in PHASE_BUCKETS}).alias("phase_label")
         ),
         areas=areas,
         top_institutions=top,
@@ -186,3 +179,14 @@ def deck_data(
         queries=list(queries),
         synthetic=bool(frames.studies["synthetic"].fill_null(False).any()),
     )
+
+
+def headline_header(lang: str) -> list[str]:
+    """The headline table's header as the deck and the PDF show it: rank, region, the headline metrics."""
+    return [label("rank", lang), label("region", lang), *(metric_label(m, lang) for m in HEADLINE)]
+
+
+def headline_rows(data: DeckData) -> list[list[str]]:
+    """The headline table's rows (region and peers), each metric in its number format and the deck's language."""
+    return [[str(r["rank"]), str(r["name"]), *(m.format(r[m.column], data.lang) for m in HEADLINE)]
+            for r in data.headline.iter_rows(named=True)]  # fmt: skip

@@ -12,10 +12,8 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
-COUNTING_RULES = (
-    "A study counts once per place or institution however many of its sites are there; a multi-phase or "
-    "multi-area study counts in each bucket; placeholder sites count for their city, never as an institution."
-)
+from trials.analytics.metrics import PARTIAL
+from trials.present.labels import counting_rules, label
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,8 +33,17 @@ def to_csv(table: pl.DataFrame) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.iter_rows():
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow([_cell(v) for v in row])
     return buf.getvalue()
+
+
+def _cell(value: object) -> object:
+    """A CSV cell: empty for a missing value, ``true``/``false`` for a flag (as in JSON), else neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise(value)
 
 
 def to_xlsx(
@@ -47,7 +54,8 @@ def to_xlsx(
     data_timestamp: str | None = None,
     queries: Sequence[str] = (),
 ) -> bytes:
-    """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, queries, generated at, rules."""
+    """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, queries, generated at, rules
+    (and, for a ranking with the ``partial`` column, what a partial count is)."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet("Ranking")
@@ -55,7 +63,9 @@ def to_xlsx(
         sheet.write_string(0, c, name)
     for r, row in enumerate(table.iter_rows(), start=1):
         for c, value in enumerate(row):
-            if isinstance(value, int | float):
+            if isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
                 sheet.write_number(r, c, value)
             elif value is not None:
                 sheet.write_string(r, c, str(value))
@@ -66,8 +76,10 @@ def to_xlsx(
         ("data version (harvest run)", data_version),
         ("generated at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
         ("ranking", level),
-        ("counting rules", COUNTING_RULES),
+        ("counting rules", counting_rules("en")),
     ]
+    if PARTIAL in table.columns:
+        lines.append((PARTIAL, label("partial_note", "en")))
     lines += [(f"filter: {k}", str(v)) for k, v in asdict(filters).items() if v not in (None, (), "")]
     lines += [(f"registry query {i}", q) for i, q in enumerate(queries, start=1)]
     for r, (k, v) in enumerate(lines):

@@ -2,20 +2,13 @@
 
 A Phase 1/2 study (``[PHASE1, PHASE2]``) belongs to both the early-phase and the phase-2 bucket;
 counts per bucket therefore add up to more than the number of studies, and the app says so.
+Their names, in English and German, are in the label catalogue (``phase.<bucket>``, ``sponsor.<bucket>``).
 """
 
 from __future__ import annotations
 
 PHASE_BUCKETS = ("early", "phase2", "phase3", "phase4", "not_applicable", "observational", "unknown")
-PHASE_BUCKET_LABELS = {
-    "early": "Early phase (0/1)", "phase2": "Phase 2", "phase3": "Phase 3", "phase4": "Phase 4",
-    "not_applicable": "Not applicable", "observational": "Observational", "unknown": "Unknown",
-}  # fmt: skip
 SPONSOR_BUCKETS = ("industry", "academic_other", "government_network", "unknown")
-SPONSOR_BUCKET_LABELS = {
-    "industry": "Industry", "academic_other": "Academic/other", "government_network": "Government/network",
-    "unknown": "Unknown",
-}  # fmt: skip
 _PHASE = {"EARLY_PHASE1": "early", "PHASE1": "early", "PHASE2": "phase2", "PHASE3": "phase3", "PHASE4": "phase4",
           "NA": "not_applicable"}  # fmt: skip
 

@@ -6,35 +6,38 @@ Kept apart from :mod:`trials.rules.normalise` because these rules depend on edit
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-from trials.rules.areas import classify_areas
+from trials.rules.areas import classify_evidence
 from trials.rules.institutions import InstitutionResolver, default_resolver
 from trials.rules.normalise import NormalisedStudy
 from trials.rules.places import Gazetteer, build_gazetteer
-from trials.rules.regions import REGIONS_ENV, configured_regions
+from trials.rules.regions import configured_regions
+from trials.settings import Settings, get_settings
 from trials.source.model import Study
 
-INSTITUTIONS_ENV = "TRIALS_INSTITUTIONS_FILE"
-_gazetteers: dict[str | None, Gazetteer] = {}
+_gazetteers: dict[Path | None, Gazetteer] = {}
 
 
-def gazetteer() -> Gazetteer:
+def gazetteer(settings: Settings | None = None) -> Gazetteer:
     """The gazetteer for the configured region file (``$TRIALS_REGIONS_FILE`` or the built-in one)."""
-    path = os.environ.get(REGIONS_ENV) or None
+    path = (settings or get_settings()).regions_file
     gaz = _gazetteers.get(path)
     if gaz is None:
         gaz = _gazetteers[path] = build_gazetteer(configured_regions())
     return gaz
 
 
-def resolver() -> InstitutionResolver:
-    return default_resolver(os.environ.get(INSTITUTIONS_ENV) or None)
+def resolver(settings: Settings | None = None) -> InstitutionResolver:
+    """The institution resolver of ``$TRIALS_INSTITUTIONS_FILE`` or the built-in alias table."""
+    path = (settings or get_settings()).institutions_file
+    return default_resolver(str(path) if path else None)
 
 
 def enrich(normalised: NormalisedStudy, study: Study) -> NormalisedStudy:
     """Add place, region and institution to every site row, and the study's therapeutic areas."""
-    gaz, res = gazetteer(), resolver()
+    settings = get_settings()
+    gaz, res = gazetteer(settings), resolver(settings)
     for site in normalised.sites:
         a = gaz.assign(site["city"], site["zip"], site["country"], site["lat"], site["lon"])
         place = a.place
@@ -51,6 +54,7 @@ def enrich(normalised: NormalisedStudy, study: Study) -> NormalisedStudy:
             institution_confidence=round(inst.confidence, 3),
             placeholder=inst.placeholder,
         )
-    areas, evidence = classify_areas(study)
-    normalised.areas = [{"nct_id": normalised.nct_id, "area": a, "evidence": evidence} for a in areas]
+    normalised.areas = [
+        {"nct_id": normalised.nct_id, "area": e.area, "evidence": e.text()} for e in classify_evidence(study)
+    ]
     return normalised

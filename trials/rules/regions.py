@@ -1,20 +1,24 @@
-"""Regions to harvest, read from an editable TOML file, and the queries that cover them."""
+"""Regions to harvest, read from an editable TOML file: places, circles, country, peers, presets, default.
+
+The registry query syntax that covers a region is in :mod:`trials.source.queries`.
+"""
 
 from __future__ import annotations
 
-import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from trials.errors import ConfigError
-from trials.source.api import StudyQuery, geo_filter
+from trials.settings import env_name, get_settings
+from trials.source.queries import COUNTRY_NAMES
 
 BUILTIN_REGIONS = "regions.toml"
 #: Environment variable naming the region file every command and the app use (default: built-in).
-REGIONS_ENV = "TRIALS_REGIONS_FILE"
+REGIONS_ENV = env_name("regions_file")
 
 
 @dataclass(frozen=True)
@@ -36,60 +40,20 @@ class RegionPlace:
     aliases: tuple[str, ...] = ()
 
 
-#: How many place names go into one ``AREA[LocationCity]`` query (keeps URLs short).
-NAMES_PER_QUERY = 12
-
-
 @dataclass(frozen=True)
 class Region:
     name: str
     label: str
-    country: str
+    country: str  # ISO 3166 alpha-2 (the region's home country, for its national context)
     circles: tuple[Circle, ...]
     places: tuple[RegionPlace, ...] = ()
+    peers: tuple[str, ...] = ()  # regions a deck compares it with by default (names in the same file)
+    presets: tuple[str, ...] = ()  # published search strategies whose tables show this region's places
+    default: bool = False  # the region the app and the commands start from
 
     @property
     def population(self) -> int:
         return sum(p.population for p in self.places)
-
-    def queries(self) -> list[StudyQuery]:
-        """One geo query per circle (whole studies with any site in range), then the place names.
-
-        The name queries catch sites whose ``geoPoint`` is wrong or missing; the API's geo filter
-        cannot see them.
-        """
-        plan = [
-            StudyQuery(
-                f"{self.name} circle {i + 1} ({c.lat:.3f},{c.lon:.3f},{c.radius_km:g}km)",
-                {"filter.geo": geo_filter(c.lat, c.lon, c.radius_km)},
-            )
-            for i, c in enumerate(self.circles)
-        ]
-        by_country: dict[str, list[str]] = {}
-        for p in self.places:
-            names = by_country.setdefault(COUNTRY_NAMES.get(p.country, p.country), [])
-            for n in (p.name, *p.aliases):
-                if n not in names:
-                    names.append(n)
-        for country, names in by_country.items():
-            for i in range(0, len(names), NAMES_PER_QUERY):
-                chunk = names[i : i + NAMES_PER_QUERY]
-                cities = " OR ".join(f'AREA[LocationCity]"{n}"' for n in chunk)
-                plan.append(
-                    StudyQuery(
-                        f"{self.name} names {i // NAMES_PER_QUERY + 1} ({chunk[0]} ...)",
-                        {"filter.advanced": f'AREA[LocationCountry]"{country}" AND ({cities})'},
-                    )
-                )
-        return plan
-
-
-#: The registry's English country names for the ISO codes used in the region file.
-COUNTRY_NAMES = {
-    "DE": "Germany", "DK": "Denmark", "SE": "Sweden", "NL": "Netherlands", "FR": "France", "AT": "Austria",
-    "GB": "United Kingdom", "CH": "Switzerland", "US": "United States", "BE": "Belgium", "IT": "Italy",
-    "ES": "Spain", "PL": "Poland",
-}  # fmt: skip
 
 
 def _line_of(text: str, key: str, occurrence: int) -> int | None:
@@ -130,6 +94,29 @@ def _place(block: Any, where: str) -> RegionPlace:
     )  # fmt: skip
 
 
+def _strings(block: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = block.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: key {key!r} must be a list of names, got {value!r}")
+    return tuple(value)
+
+
+#: The registry's country names, back to their ISO codes (region files written before codes were required).
+_CODE_OF_NAME = {name.casefold(): code for code, name in COUNTRY_NAMES.items()}
+
+
+def _country(block: dict[str, Any], places: tuple[RegionPlace, ...], where: str) -> str:
+    """The region's ISO country code; without the key, its first place's country."""
+    value = block.get("country")
+    if value is None:
+        return places[0].country if places else ""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    if isinstance(value, str) and value.strip().casefold() in _CODE_OF_NAME:
+        return _CODE_OF_NAME[value.strip().casefold()]
+    raise ConfigError(f"{where}: key 'country' must be an ISO 3166 alpha-2 code such as \"DE\", got {value!r}")
+
+
 def parse_regions(text: str, source: str) -> list[Region]:
     """Validate and load region definitions; errors name ``source``, the region and its line."""
     try:
@@ -140,6 +127,7 @@ def parse_regions(text: str, source: str) -> list[Region]:
     if not isinstance(blocks, list) or not blocks:
         raise ConfigError(f"{source}: no [[region]] tables found")
     regions: list[Region] = []
+    wheres: list[str] = []
     names: set[str] = set()
     for i, block in enumerate(blocks):
         line = _line_of(text, "region", i)
@@ -157,15 +145,33 @@ def parse_regions(text: str, source: str) -> list[Region]:
         places = block.get("place", [])
         if not isinstance(places, list):
             raise ConfigError(f"{where}: 'place' must be [[region.place]] tables")
+        default = block.get("default", False)
+        if not isinstance(default, bool):
+            raise ConfigError(f"{where}: key 'default' must be true or false, got {default!r}")
+        parsed = tuple(_place(p, f"{where}, place #{j + 1}") for j, p in enumerate(places))
         regions.append(
             Region(
                 name=name,
                 label=str(block.get("label", name)),
-                country=str(block.get("country", "")),
+                country=_country(block, parsed, where),
                 circles=tuple(_circle(c, f"{where}, key 'circles'") for c in circles),
-                places=tuple(_place(p, f"{where}, place #{j + 1}") for j, p in enumerate(places)),
+                places=parsed,
+                peers=_strings(block, "peers", where),
+                presets=_strings(block, "presets", where),
+                default=default,
             )
         )
+        wheres.append(where)
+    for region, where in zip(regions, wheres, strict=True):
+        unknown = [p for p in region.peers if p not in names or p == region.name]
+        if unknown:
+            raise ConfigError(
+                f"{where}: key 'peers' names {', '.join(map(repr, unknown))}, which must be other regions of this "
+                f"file ({', '.join(r.name for r in regions)})"
+            )
+    defaults = [w for r, w in zip(regions, wheres, strict=True) if r.default]
+    if len(defaults) > 1:
+        raise ConfigError(f"{defaults[1]}: 'default = true' is already set on {defaults[0]}; only one region can be")
     return regions
 
 
@@ -181,22 +187,50 @@ def load_regions(path: Path | None = None) -> list[Region]:
     return parse_regions(text, str(path))
 
 
+def unknown_region(name: str, regions: Sequence[Region]) -> ConfigError:
+    """The one error for a region name that is not in the region file."""
+    return ConfigError(f"unknown region {name!r}; known regions: {', '.join(r.name for r in regions)}")
+
+
+def find_region(regions: Sequence[Region], name: str) -> Region:
+    """The region called ``name`` (case-insensitive); an unknown name lists the known ones."""
+    wanted = name.casefold()
+    for r in regions:
+        if r.name.casefold() == wanted:
+            return r
+    raise unknown_region(name, regions)
+
+
 def select_regions(regions: list[Region], names: list[str]) -> list[Region]:
     """The regions named (all when ``names`` is empty); an unknown name lists the known ones."""
     if not names:
         return regions
-    by_name = {r.name.casefold(): r for r in regions}
-    chosen = []
-    for n in names:
-        r = by_name.get(n.casefold())
-        if r is None:
-            known = ", ".join(r.name for r in regions)
-            raise ConfigError(f"unknown region {n!r}; known regions: {known}")
-        chosen.append(r)
-    return chosen
+    return [find_region(regions, n) for n in names]
+
+
+def default_region(regions: Sequence[Region]) -> Region:
+    """The region marked ``default = true`` in the file, else the first one."""
+    return next((r for r in regions if r.default), regions[0])
+
+
+def default_peers(region: Region, regions: Sequence[Region]) -> list[str]:
+    """The peers the region file gives ``region``, else the first four other regions of the file."""
+    known = {r.name for r in regions}
+    if region.peers:
+        return [p for p in region.peers if p in known and p != region.name]
+    return [r.name for r in regions if r.name != region.name][:4]
+
+
+def preset_regions(regions: Sequence[Region], preset: str) -> list[str]:
+    """The regions whose places a preset's table shows: those marked ``presets = [...]`` in the region file,
+    in file order; in a file that marks none, the default region and its peers."""
+    marked = [r.name for r in regions if preset in r.presets]
+    if marked or not regions:
+        return marked
+    home = default_region(regions)
+    return [home.name, *default_peers(home, regions)]
 
 
 def configured_regions() -> list[Region]:
     """The regions of ``$TRIALS_REGIONS_FILE``, else the built-in file: one source for harvest, places and app."""
-    path = os.environ.get(REGIONS_ENV)
-    return load_regions(Path(path) if path else None)
+    return load_regions(get_settings().regions_file)

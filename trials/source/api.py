@@ -7,18 +7,23 @@ is one retried unit, so a truncated body is retried like a 503.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import msgspec
 
 from trials.errors import ApiError, ApiUnavailable, TransientFault
+from trials.settings import DEFAULT_BASE_URL, get_settings
 from trials.source.http import HttpGetter
 from trials.source.model import StudiesPage, VersionInfo, decode_page, decode_version
 from trials.source.retry import RetryPolicy, call_with_retries
 
-DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
+T = TypeVar("T")
+
 MAX_PAGE_SIZE = 1000
+#: Requests per second when nothing else is said (the registry asks for about one).
+DEFAULT_RATE = 1.0
 
 #: The ``fields`` projection: exactly the parts of a record that we decode and store.
 FIELDS = (
@@ -101,10 +106,12 @@ class CtgovClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _get(self, path: str, params: Mapping[str, str], what: str) -> bytes:
-        def attempt() -> bytes:
+    def _retried(self, fetch: Callable[[], T], what: str, gave_up: str, advice: str) -> T:
+        """``fetch()`` under the retry policy; each transient fault is logged, the last one explained."""
+
+        def attempt() -> T:
             try:
-                return self.http.get(path, params)
+                return fetch()
             except TransientFault as exc:
                 self.faults.append(f"{what}: {exc}")
                 raise
@@ -112,10 +119,15 @@ class CtgovClient:
         try:
             return call_with_retries(self.retry, attempt)
         except TransientFault as exc:
-            raise ApiUnavailable(
-                f"{what} failed after {self.retry.attempts} attempts or {self.retry.total_timeout_s:g}s "
-                f"({exc}); the stored data is unchanged. Try again later."
-            ) from exc
+            raise ApiUnavailable(f"{gave_up} ({exc}); {advice}") from exc
+
+    def _get(self, path: str, params: Mapping[str, str], what: str) -> bytes:
+        return self._retried(
+            lambda: self.http.get(path, params),
+            what,
+            f"{what} failed after {self.retry.attempts} attempts or {self.retry.total_timeout_s:g}s",
+            "the stored data is unchanged. Try again later.",
+        )
 
     def page_params(self, query: StudyQuery, *, page_size: int, token: str | None) -> dict[str, str]:
         params = {**query.params, "format": "json", "pageSize": str(min(page_size, MAX_PAGE_SIZE))}
@@ -130,26 +142,22 @@ class CtgovClient:
     def fetch_page(self, query: StudyQuery, *, page_no: int, page_size: int, token: str | None) -> StudiesPage:
         params = self.page_params(query, page_size=page_size, token=token)
 
-        def attempt() -> StudiesPage:
+        def fetch() -> StudiesPage:
+            body = self.http.get("/studies", params)
             try:
-                body = self.http.get("/studies", params)
-                try:
-                    return decode_page(body)
-                except msgspec.DecodeError as exc:
-                    # A cut-off or garbled body: the server or the network failed, not the query.
-                    raise TransientFault(f"unreadable JSON ({len(body)} bytes): {exc}") from exc
-            except TransientFault as exc:
-                self.faults.append(f"{query.label} page {page_no}: {exc}")
-                raise
+                return decode_page(body)
+            except msgspec.DecodeError as exc:
+                # A cut-off or garbled body: the server or the network failed, not the query.
+                raise TransientFault(f"unreadable JSON ({len(body)} bytes): {exc}") from exc
 
         try:
-            return call_with_retries(self.retry, attempt)
-        except TransientFault as exc:
-            raise ApiUnavailable(
-                f"query {query.describe()} page {page_no} failed after {self.retry.attempts} attempts "
-                f"({exc}); pages stored before it are kept whole and earlier data is unchanged. "
-                "Run the harvest again later to complete it."
-            ) from exc
+            return self._retried(
+                fetch,
+                f"{query.label} page {page_no}",
+                f"query {query.describe()} page {page_no} failed after {self.retry.attempts} attempts",
+                "pages stored before it are kept whole and earlier data is unchanged. "
+                "Run the harvest again later to complete it.",
+            )
         except ApiError as exc:
             raise type(exc)(f"query {query.label!r} page {page_no}: {exc}") from exc
 
@@ -190,3 +198,18 @@ class CtgovClient:
             return decode_version(body)
         except msgspec.DecodeError as exc:
             raise ApiError(f"GET /version returned unreadable JSON: {exc}") from exc
+
+
+def make_client(
+    base_url: str | None = None,
+    *,
+    rate: float = DEFAULT_RATE,
+    timeout_s: float = 60.0,
+    retry: RetryPolicy | None = None,
+) -> CtgovClient:
+    """The one way the service builds its API client (harvest, update, reconcile, counts, scheduler, app).
+
+    The base URL is ``base_url`` (a ``--base-url`` option or the schedule file's ``base_url``) when
+    given, else ``$TRIALS_BASE_URL``, else the real API; ``rate`` is requests per second (0 = no limit).
+    """
+    return CtgovClient(base_url or get_settings().base_url, rate_per_second=rate, timeout_s=timeout_s, retry=retry)

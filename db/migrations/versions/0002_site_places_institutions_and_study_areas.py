@@ -1,9 +1,4 @@
-"""site places, institutions and study areas
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 21:40:05.186304
-"""
+"""site places, institutions and study areas (revision 0002, 2026-11-23)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

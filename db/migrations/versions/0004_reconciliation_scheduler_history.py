@@ -1,9 +1,4 @@
-"""reconciliation events, removed studies, job claims, run lock, count snapshots
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-25 04:20:00
-"""
+"""reconciliation events, removed studies, job claims, run lock, count snapshots (revision 0004, 2026-11-25)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

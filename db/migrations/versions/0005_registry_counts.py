@@ -1,9 +1,4 @@
-"""count-only registry answers per country and region
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-25 04:30:00
-"""
+"""count-only registry answers per country and region (revision 0005, 2026-11-25)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

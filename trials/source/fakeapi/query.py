@@ -8,12 +8,12 @@ real API does.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from trials.source.fakeapi.corpus import IndexedStudy
+from trials.source.geo import distance_km
 from trials.textnorm import fold
 
 Predicate = Callable[[IndexedStudy], bool]
@@ -23,7 +23,6 @@ KNOWN_PARAMS = {
     "query.locn", "query.cond", "query.term", "query.id",
     "filter.geo", "filter.ids", "filter.overallStatus", "filter.advanced",
 }  # fmt: skip
-EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
 _GEO = re.compile(r"^distance\((-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(km|mi)?\)$")
 _NCT = re.compile(r"^NCT0*[1-9]\d{0,7}$", re.IGNORECASE)
@@ -31,13 +30,6 @@ _NCT = re.compile(r"^NCT0*[1-9]\d{0,7}$", re.IGNORECASE)
 
 class QueryError(ValueError):
     pass
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def parse_geo(value: str) -> tuple[float, float, float]:
@@ -192,7 +184,7 @@ def build_filter(params: Mapping[str, str], areas: set[str]) -> Predicate:
     preds: list[Predicate] = []
     if geo := params.get("filter.geo"):
         lat, lon, radius = parse_geo(geo)
-        preds.append(lambda s: any(haversine_km(lat, lon, a, b) <= radius for a, b in s.points))
+        preds.append(lambda s: any(distance_km(lat, lon, a, b) <= radius for a, b in s.points))
     if ids := params.get("filter.ids"):
         wanted = set()
         for v in _split_list(ids):
