@@ -14,6 +14,7 @@ from benchmark_app.state import engine, frames, is_empty, lang, regions, synthet
 from trials.analytics.metrics import METRICS, PARTIAL, Metric
 from trials.analytics.rankings import Filters, Frames, studies_in
 from trials.present.labels import has_label, metric_help, metric_label, region_label
+from trials.present.markdown import escape_markdown
 
 #: How a table column shows each number format of the metric table (trials.analytics.metrics).
 _COLUMN_FORMATS = {"int": "localized", "dec1": "%.1f", "pct": "percent", "pct_signed": "percent"}
@@ -86,21 +87,25 @@ def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | Non
     The files are made only when a button is clicked (deferred), so the page stays fast.
     """
     from db.reader import Reader
-    from trials.analytics.context import latest_counts
+    from trials.analytics.context import counts_state, last_harvest, latest_counts
     from trials.present.deck import build_pptx
-    from trials.present.deck_data import deck_data
+    from trials.present.deck_data import CountsInfo, deck_data
     from trials.present.summary_pdf import build_pdf
 
     lg = lang()
     regs = regions()
 
     def data() -> Any:
-        return deck_data(fr, regs, region, peers, f, lg, Reader(engine()).last_good_queries(),
-                         counts=latest_counts(engine()))  # fmt: skip
+        # The app only reads: it uses the stored country counts as they are (the methods slide says when they are
+        # missing or older than the harvest; `trials counts`, `trials deck` and the scheduler refresh them).
+        counts, harvested = latest_counts(engine()), last_harvest(engine())
+        info = CountsInfo(counts_state(counts, harvested), "stored", harvested)
+        return deck_data(fr, regs, region, peers, f, lg, Reader(engine()).last_good_queries(), counts=counts,
+                         counts_info=info)  # fmt: skip
 
     if studies_in(fr, "region", replace(f, region=region)).height == 0:  # what deck_data would refuse
         label = next((region_label(r.name, r.label, lg) for r in regs if r.name == region), region)
-        st.info(t("no_deck", lg, region=label))
+        st.info(t("no_deck", lg, region=escape_markdown(label)))
         return
     c1, c2 = st.columns(2)
     c1.download_button(t("deck_pptx", lg), lambda: build_pptx(data()), file_name=f"{region}_pitch.pptx",

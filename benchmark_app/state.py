@@ -13,6 +13,7 @@ from db.reader import Reader
 from trials.analytics.rankings import SPONSOR_CLASSES, Filters, Frames, build_frames
 from trials.errors import ConfigError, TrialsError
 from trials.present.labels import label
+from trials.present.markdown import quote_markdown
 from trials.rules.areas import AREA_BY_CODE
 from trials.rules.buckets import PHASE_BUCKETS
 from trials.rules.regions import Region, configured_regions, default_region, find_region
@@ -107,8 +108,8 @@ def _multi(name: str, allowed: tuple[str, ...] | list[str], notices: list[str]) 
     raw = st.query_params.get_all(name)
     good = tuple(v for v in raw if v in allowed)
     bad = [v for v in raw if v not in allowed]
-    if bad:
-        notices.append(label("notice_invalid", lang(), name=name, values=", ".join(bad)))
+    if bad:  # the values come from a link anyone can write: shown as plain text, never as markdown
+        notices.append(label("notice_invalid", lang(), name=name, values=quote_markdown(", ".join(bad))))
     return good
 
 
@@ -118,23 +119,24 @@ def _year(name: str, notices: list[str]) -> int | None:
         return None
     if raw.isdigit() and 1990 <= int(raw) <= 2100:
         return int(raw)
-    notices.append(label("notice_invalid", lang(), name=name, values=raw))
+    notices.append(label("notice_invalid", lang(), name=name, values=quote_markdown(raw)))
     return None
 
 
 def read_filters(default_level: str = "institution") -> UrlFilters:
-    """Filters from the URL (so a view can be shared); invalid values are dropped with a notice."""
+    """Filters from the URL (so a view can be shared); invalid values are dropped with a notice (markdown: the
+    values it quotes are shown as code, so a link cannot put a link or an image into the app's warning)."""
     notices: list[str] = []
     home = home_region()
     wanted = st.query_params.get("region", home)
     try:
         region = find_region(regions(), wanted).name
     except ConfigError:
-        notices.append(label("notice_unknown_region", lang(), region=wanted))
+        notices.append(label("notice_unknown_region", lang(), region=quote_markdown(wanted)))
         region = home
     level = st.query_params.get("by", default_level)
     if level not in ("institution", "site", "city", "region"):
-        notices.append(label("notice_invalid", lang(), name="by", values=level))
+        notices.append(label("notice_invalid", lang(), name="by", values=quote_markdown(level)))
         level = default_level
     f = Filters(
         region=region,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +40,39 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+#: The database backends trials runs on (SQLAlchemy dialect names).
+BACKENDS = ("sqlite", "postgresql")
+
+
 def _parse(url: str) -> URL:
+    """``url`` parsed; anything that is not a SQLite or PostgreSQL URL is a :class:`ConfigError` (one line)."""
     try:
-        return make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"{url!r} is not a database URL (e.g. sqlite:///data/trials.db or "
+        u = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"{safe_url(url)!r} is not a database URL (e.g. sqlite:///data/trials.db or "
                           "postgresql://user@host/db)") from None  # fmt: skip
+    backend = u.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in BACKENDS:
+        raise ConfigError(f"{safe_url(url)}: trials works with SQLite (sqlite:///path/to/file.db) and PostgreSQL "
+                          f"(postgresql://user@host/db) databases, not {backend!r}")  # fmt: skip
+    return u
+
+
+def _file_database(url: str) -> None:
+    """A command's database must keep what it writes: a SQLite URL needs a file, not memory."""
+    u = _parse(normalise_url(url))
+    if u.get_backend_name() == "sqlite" and u.database in (None, "", ":memory:"):
+        raise ConfigError(f"{safe_url(url)}: an in-memory SQLite database keeps nothing; give a file, "
+                          "e.g. sqlite:///data/trials.db")  # fmt: skip
 
 
 def safe_url(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and logs)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unreadable database URL>"
 
 
@@ -81,15 +103,27 @@ def make_engine(url: str | None = None) -> Engine:
 
     For writers (harvest, update, db-upgrade, ...); readers use :func:`open_existing`.
     """
-    url = normalise_url(database_url(url))
+    given = database_url(url)
+    url = normalise_url(given)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(u.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{safe_url(given)}: cannot create the folder {folder} for the database file: "
+                                  f"{exc.strerror or exc}") from None  # fmt: skip
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        # The session says which process it serves: a held advisory lock can then be traced to it (db.lock).
+        name = f"trials:{socket.gethostname()}:{os.getpid()}"[:63]
+        return create_engine(url, pool_pre_ping=True, connect_args={"application_name": name})
+    except ImportError as exc:  # the URL names a driver that is not installed (e.g. postgresql+asyncpg)
+        raise ConfigError(f"{safe_url(given)}: the database driver is not installed ({exc.name or exc}); "
+                          "use postgresql://... (psycopg 3)") from None  # fmt: skip
 
 
 def _reason(exc: DBAPIError, url: str) -> str:
@@ -110,6 +144,7 @@ def open_existing(url: str | None = None) -> Engine:
     names the database (password hidden) and what to run.
     """
     url = database_url(url)
+    _file_database(url)
     u = _parse(normalise_url(url))
     shown = safe_url(url)
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
@@ -137,9 +172,12 @@ def open_existing(url: str | None = None) -> Engine:
 def open_migrated(url: str | None = None) -> Engine:
     """An engine on ``url`` with the schema created or brought up to date: the writers' way in.
 
-    A server that cannot be reached raises :class:`DatabaseUnavailable` (one line, no password).
+    A server that cannot be reached, or a schema that cannot be brought up to date (a full disk, a
+    read-only file), raises :class:`DatabaseUnavailable` (one line, no password). The migration is
+    atomic and waits for another process migrating the same database (:func:`db.migrate.upgrade`).
     """
     url = database_url(url)
+    _file_database(url)
     engine = make_engine(url)
     try:
         with engine.connect():
@@ -147,5 +185,10 @@ def open_migrated(url: str | None = None) -> Engine:
     except DBAPIError as exc:
         engine.dispose()
         raise DatabaseUnavailable(f"cannot open the database {safe_url(url)}: {_reason(exc, url)}") from None
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot create or upgrade the schema of {safe_url(url)}: {_reason(exc, url)} "
+                                  "(nothing was changed)") from None  # fmt: skip
     return engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: Alembic's ``context`` is one module-level object: two threads of one process must not migrate at once
+#: (processes are serialised by the database itself, see ``migrations/env.py``).
+_UPGRADING = threading.Lock()
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -21,8 +25,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema to ``revision``; a no-op when it is already there."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the database schema to ``revision``; a no-op when it is already there.
+
+    One transaction that waits for other upgraders: atomic and serialised (see ``migrations/env.py``).
+    """
+    with _UPGRADING:
+        command.upgrade(alembic_config(engine), revision)
 
 
 def schema_revisions(engine: Engine) -> tuple[str | None, str, bool]:

@@ -8,6 +8,7 @@ study whose raw record has the same content hash as the stored one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 from collections.abc import Iterable, Sequence
@@ -15,27 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import DataError
 
+from db.limits import ROWS_OF, screen
 from db.models import CHILD_TABLES, CountSnapshotRow, StatusChangeRow, table
 from db.reader import COUNTS, EVENTS, QUARANTINE, QUERIES, RAW, RUNS, SITES, STUDIES, Reader
 from db.upsert import bulk_insert, insert_ignore, upsert
 from trials.rules.changes import site_events
-from trials.rules.classify import Accepted, Rejected, compress
+from trials.rules.classify import Accepted, Rejected, compress, reject
 
+log = logging.getLogger(__name__)
 STATUS_CHANGES = table(StatusChangeRow)
 SNAPSHOTS = table(CountSnapshotRow)
 #: Rows per INSERT statement when writing a snapshot.
 SNAPSHOT_BATCH = 5000
-_CHILD_ROWS = {
-    "sites": "sites",
-    "study_phases": "phases",
-    "conditions": "conditions",
-    "mesh_terms": "mesh_terms",
-    "browse_leaves": "browse_leaves",
-    "browse_branches": "browse_branches",
-    "collaborators": "collaborators",
-    "study_areas": "areas",
-}
 
 
 def now() -> dt.datetime:
@@ -151,7 +145,41 @@ class Store(Reader):
     ) -> PageCounts:
         """Write one page in one transaction; returns what it inserted, updated and left alone.
 
-        ``force`` rewrites studies whose raw record is unchanged too (re-normalisation)."""
+        ``force`` rewrites studies whose raw record is unchanged too (re-normalisation). Records with
+        a value no column can hold (``db.limits``) go to quarantine instead, before the transaction.
+        Should the database still refuse a value (``DataError``: a limit that check does not know),
+        the page is written record by record and the refused records are quarantined with the
+        database's message, so one record never fails the page."""
+        accepted, rejected = screen(accepted, rejected)
+        try:
+            return self._write_page(run_id, accepted, rejected, force=force)
+        except DataError as exc:
+            if not accepted:
+                raise
+            return self._write_each(run_id, accepted, rejected, force, exc)
+
+    def _write_each(
+        self, run_id: int | None, accepted: list[Accepted], rejected: list[Rejected], force: bool, error: DataError
+    ) -> PageCounts:
+        """The fallback of :meth:`write_page`: each record in its own transaction."""
+        log.warning("the database refused a page (%s); writing its %d records one by one",
+                    _first_line(error), len(accepted))  # fmt: skip
+        counts = PageCounts()
+        refused: list[Rejected] = []
+        for item in accepted:
+            try:
+                _add_counts(counts, self._write_page(run_id, [item], [], force=force))
+            except DataError as exc:
+                why = f"the database refused a value: {_first_line(exc)}"
+                refused.append(reject(item.raw, item.hash, why, item.study.nct_id))
+        if len(accepted) > 1 and len(refused) == len(accepted):
+            raise error  # every record: the database is the problem, not the records
+        _add_counts(counts, self._write_page(run_id, [], [*rejected, *refused], force=force))
+        return counts
+
+    def _write_page(
+        self, run_id: int | None, accepted: list[Accepted], rejected: list[Rejected], *, force: bool = False
+    ) -> PageCounts:
         counts = PageCounts()
         fetched = now()
         with self.engine.begin() as conn:
@@ -206,7 +234,7 @@ class Store(Reader):
                 for tbl in CHILD_TABLES:
                     if tbl is RAW:
                         continue
-                    attr = _CHILD_ROWS[tbl.name]
+                    attr = ROWS_OF[tbl.name]
                     rows = [row for a in todo for row in getattr(a.study, attr)]
                     if rows:
                         bulk_insert(conn, tbl, rows)
@@ -294,6 +322,19 @@ class Store(Reader):
             conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.run_id == run_id))
             for i in range(0, len(rows), SNAPSHOT_BATCH):
                 bulk_insert(conn, SNAPSHOTS, list(rows[i : i + SNAPSHOT_BATCH]))
+
+
+def _first_line(exc: DataError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return (text.strip().splitlines() or ["(no message)"])[0][:300]
+
+
+def _add_counts(into: PageCounts, more: PageCounts) -> None:
+    into.inserted += more.inserted
+    into.updated += more.updated
+    into.unchanged += more.unchanged
+    into.quarantined += more.quarantined
+    into.changed_ids.extend(more.changed_ids)
 
 
 def pid_alive(pid: int) -> bool:

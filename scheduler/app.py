@@ -3,7 +3,8 @@
 Jobs have fixed ids and are registered with ``replace_existing`` (a restart keeps one copy of
 each), ``coalesce`` (missed runs catch up once), ``max_instances=1`` and the misfire grace time of
 the schedule file. Jobs that are no longer in the schedule file are removed from the store when
-the scheduler starts.
+the scheduler starts. An occurrence whose run was lost (its process died or was stopped mid-job) runs
+again at once when a scheduler starts (:func:`scheduler.jobs.orphaned_claims`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from db.engine import open_migrated
+from db.engine import make_engine, open_migrated
+from db.lock import release_own
 from scheduler.config import Schedule
-from scheduler.jobs import use_database
+from scheduler.jobs import interrupt_own_claims, orphaned_claims, use_database
 
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
@@ -68,7 +70,11 @@ def create_scheduler(db_url: str, schedule: Schedule, schedule_path: str | None 
     cls = BackgroundScheduler if background else BlockingScheduler
     store = _job_store(db_url)
     use_database(db_url)  # the jobs find the database here at run time; the job store never holds the URL
-    missed = _missed_runs(store, dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    missed = _missed_runs(store, now)
+    for job_id, slot in orphaned_claims(store.engine, schedule, now).items():
+        log.warning("job %s: the run for %s did not finish (its process ended); running it now", job_id, slot)
+        missed[job_id] = now
     sched: BaseScheduler = cls(
         jobstores={"default": store},
         executors={"default": ThreadPoolExecutor(1)},
@@ -105,9 +111,32 @@ def upcoming(schedule: Schedule, now: dt.datetime, count: int = 3) -> list[dict[
     out = []
     for spec in schedule.jobs:
         times = list(itertools.islice(spec.fire_times(schedule.timezone, now), count))
-        out.append({"id": spec.id, "kind": spec.kind, "cron": spec.cron, "next": times,
+        out.append({"id": spec.id, "kind": spec.kind, "cron": spec.cron, "next": times, "weekdays": spec.weekdays(),
                     "misfire_grace_s": spec.misfire_grace_s})  # fmt: skip
     return out
+
+
+def busy(sched: BaseScheduler) -> bool:
+    """True while a job runs in one of the scheduler's executors."""
+    return any(n for ex in sched._executors.values() for n in getattr(ex, "_instances", {}).values())
+
+
+def stop_now(sched: BaseScheduler, db_url: str, reason: str) -> bool:
+    """Stop at once (SIGTERM, Ctrl-C). A job still running in a worker thread is given up, as SIGKILL would, but
+    cleanly: its run is marked ``interrupted`` with ``reason``, the lock released and its claim marked
+    ``interrupted`` (so the next start runs it again). Returns True when a job was given up: the caller must then
+    end the process without waiting for that thread (``os._exit``)."""
+    running = busy(sched)
+    stop_scheduler(sched, wait=False)
+    if running:
+        engine = make_engine(db_url)
+        try:
+            marked = release_own(engine, reason)
+            claims = interrupt_own_claims(engine)
+            log.warning("stopped during a job: %s run(s) and %s claim(s) marked interrupted", marked, claims)
+        finally:
+            engine.dispose()
+    return running
 
 
 def stop_scheduler(sched: BaseScheduler, wait: bool = True) -> None:

@@ -2,8 +2,13 @@
 
 Every job first claims its occurrence (job id + scheduled time) with one INSERT into
 ``job_claims``: when several schedulers share a database, the first insert wins and the others
-log that the occurrence is taken. The job then runs under the harvest lock, so a manual
+log that the occurrence is taken. The job then runs under the writers' lock, so a manual
 ``trials harvest`` and a scheduled one never overlap either.
+
+A claim whose process died before finishing (killed, or stopped by SIGTERM: outcome ``interrupted``)
+does not lose the occurrence: the next run of the job for that slot takes the claim over, and a
+scheduler starting up runs such jobs at once (:func:`orphaned_claims`). A claim from another host
+cannot be checked; it is taken over when it is older than ``db.lock.STALE_AFTER`` without a result.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.engine import default_db_url, open_migrated
+from db.lock import STALE_AFTER, WRITER, run_lock
 from db.models import JobClaimRow, table
+from db.store import pid_alive
 from scheduler.config import JobSpec, Schedule, load_schedule
 from trials.errors import TrialsError
 from trials.rules.regions import configured_regions, select_regions
@@ -48,15 +56,73 @@ def slot_for(spec: JobSpec, timezone: str, now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def _aware(stamp: dt.datetime) -> dt.datetime:
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
+
+
+def claimant_gone(row: Any, now: dt.datetime | None = None) -> bool:
+    """True when a claim's occurrence was lost: its run was interrupted, or its process ended (this host) or has
+    given no result for ``STALE_AFTER`` (another host) without finishing it."""
+    if row.finished_at is not None:
+        return bool(row.outcome == "interrupted")
+    if row.host == socket.gethostname():
+        return int(row.pid) != os.getpid() and not pid_alive(int(row.pid))
+    return (now or dt.datetime.now(dt.UTC)) - _aware(row.claimed_at) > STALE_AFTER
+
+
 def claim(engine: Engine, job_id: str, slot: dt.datetime) -> bool:
-    """True if this process is the first to claim ``(job_id, slot)``."""
+    """True if this process may run ``(job_id, slot)``: it is the first to claim it, or it takes over the claim
+    of a process that did not finish it (:func:`claimant_gone`)."""
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
     try:
         with engine.begin() as conn:
-            conn.execute(insert(CLAIMS).values(job_id=job_id, slot=slot, host=socket.gethostname(), pid=os.getpid(),
-                                               claimed_at=dt.datetime.now(dt.UTC)))  # fmt: skip
+            conn.execute(insert(CLAIMS).values(job_id=job_id, slot=slot, claimed_at=dt.datetime.now(dt.UTC), **me))
+        return True
     except IntegrityError:
-        return False
-    return True
+        pass
+    with engine.begin() as conn:
+        row = conn.execute(select(CLAIMS).where(CLAIMS.c.job_id == job_id, CLAIMS.c.slot == slot)).first()
+        if row is None or not claimant_gone(row):
+            return False
+        taken = conn.execute(
+            update(CLAIMS)
+            .where(CLAIMS.c.job_id == job_id, CLAIMS.c.slot == slot, CLAIMS.c.host == row.host,
+                   CLAIMS.c.pid == row.pid)
+            .values(claimed_at=dt.datetime.now(dt.UTC), finished_at=None, outcome=None, run_id=None, **me)
+        ).rowcount  # fmt: skip
+    if taken:
+        log.warning("job %s for %s: pid %s on %s did not finish it (%s); running it again", job_id, slot, row.pid,
+                    row.host, row.outcome or "process ended")  # fmt: skip
+    return bool(taken)
+
+
+def orphaned_claims(engine: Engine, schedule: Schedule, now: dt.datetime) -> dict[str, dt.datetime]:
+    """The jobs whose latest claimed occurrence was lost (:func:`claimant_gone`) and is still within the job's
+    misfire grace time: a starting scheduler runs these at once, so a lost weekly reconciliation is not skipped."""
+    out: dict[str, dt.datetime] = {}
+    with engine.connect() as conn:
+        for spec in schedule.jobs:
+            row = conn.execute(
+                select(CLAIMS).where(CLAIMS.c.job_id == spec.id).order_by(CLAIMS.c.slot.desc()).limit(1)
+            ).first()
+            if row is None or now - _aware(row.slot) > dt.timedelta(seconds=spec.misfire_grace_s):
+                continue
+            if claimant_gone(row, now):
+                out[spec.id] = _aware(row.slot)
+    return out
+
+
+def interrupt_own_claims(engine: Engine) -> int:
+    """Mark this process's unfinished claims ``interrupted`` (it is stopping mid-job), so they are retried."""
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                update(CLAIMS)
+                .where(CLAIMS.c.host == socket.gethostname(), CLAIMS.c.pid == os.getpid(),
+                       CLAIMS.c.finished_at.is_(None))
+                .values(finished_at=dt.datetime.now(dt.UTC), outcome="interrupted")
+            ).rowcount
+        )  # fmt: skip
 
 
 def _finish_claim(engine: Engine, job_id: str, slot: dt.datetime, outcome: str, run_id: int | None) -> None:
@@ -100,10 +166,11 @@ def _reconcile(engine: Engine, schedule: Schedule) -> JobResult:
 
 
 def _counts(engine: Engine, schedule: Schedule) -> JobResult:
+    """The count-only figures, under the writers' lock like every other writer."""
     from trials.jobs.counts import refresh_counts
 
     regions = select_regions(configured_regions(), list(schedule.regions))
-    with _client(schedule) as client:
+    with run_lock(engine, WRITER, schedule.lock_wait_s), _client(schedule) as client:
         return JobResult(refresh_counts(engine, client, regions).outcome)
 
 

@@ -211,19 +211,38 @@ def test_the_deck_gets_a_context_slide_only_when_counts_exist(
     assert Harvester(Store(engine)).harvest_file(real_corpus, request={}).outcome == "success"
     frames = build_frames(engine, load_regions())
     plain_deck = Presentation(io.BytesIO(build_pptx(deck_data(frames, load_regions(), "ruhr"))))
-    assert not any("Context" in s.shapes.title.text for s in plain_deck.slides)
+    assert not any("context" in s.shapes.title.text for s in plain_deck.slides)
+    methods = next(s for s in plain_deck.slides if s.shapes.title.text == "Methods and sources")
+    assert "no country counts are stored yet" in " ".join(sh.text_frame.text for sh in methods.shapes
+                                                           if sh.has_text_frame)  # fmt: skip
     server = fake_api(real_corpus)
     with CtgovClient(server.base_url, rate_per_second=0) as client:
         refresh_counts(engine, client, load_regions())
     counts = latest_counts(engine)
     data = deck_data(frames, load_regions(), "ruhr", counts=counts)
     prs = Presentation(io.BytesIO(build_pptx(data)))
-    slide = next(s for s in prs.slides if s.shapes.title.text.startswith("Context"))
+    assert len(prs.slides) == len(plain_deck.slides) + 1
+    slide = next(s for s in prs.slides if s.shapes.title.text.startswith("European context"))
     chart = next(sh.chart for sh in slide.shapes if sh.has_chart)
     cats = [str(c) for c in chart.plots[0].categories]
     values = list(chart.plots[0].series[0].values)
-    per = dict(zip(ranked(counts)["label"], ranked(counts)["per_million"], strict=True))
-    assert dict(zip(cats, values, strict=True)) == {c: float(per[c] or 0) for c in cats}
-    assert "Ruhr (Regionalverband Ruhr)" in cats
-    text = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
-    assert "Germany ranks" in text
+    assert data.context is not None
+    shown = dict(zip(data.context["name"], data.context["per_million"], strict=True))
+    assert dict(zip(cats, values, strict=True)) == {c: float(shown[c] or 0) for c in cats}
+    # the figures are the per-million values of the stored counts, on one scale, most per million first
+    per = dict(zip(ranked(counts)["key"], ranked(counts)["per_million"], strict=True))
+    assert dict(zip(data.context["key"], data.context["per_million"], strict=True)) == {
+        k: per[k] for k in data.context["key"]
+    }
+    assert values == sorted(values)  # drawn bottom-up: the most per million at the top
+    # Germany, the region and its peers are always there; the region in the accent colour, Germany in ink
+    assert {"Germany", "Ruhr", "Berlin", "Hamburg", "Munich", "Cologne"} <= set(cats)
+    fills = {c: str(chart.plots[0].series[0].points[i].format.fill.fore_color.rgb) for i, c in enumerate(cats)}
+    assert fills["Ruhr"] == "E36C0A" and fills["Germany"] == "1F2A44" and fills["Berlin"] != fills["Ruhr"]
+    boxes = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+    pos = position_in_europe(counts, "DE")
+    assert pos is not None
+    assert (f"Germany: trials per million inhabitants, rank {pos['rank_per_million']} of {pos['of']} in Europe "
+            f"(rank {pos['rank']} by number of trials)") in boxes  # fmt: skip
+    germany = float(ranked(counts).filter(pl.col("key") == "DE")["per_million"][0])
+    assert f"{germany:,.1f}" in boxes  # the value itself, not its rank

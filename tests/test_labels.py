@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 from trials.analytics.metrics import BY_COLUMN, FLAGS, HEADLINE, METRICS, format_number
-from trials.analytics.rankings import LEVELS, Filters, rank
+from trials.analytics.rankings import LEVELS, SPONSOR_CLASSES, Filters, rank
 from trials.present.labels import CATALOGUE, LANGS, REGION_NAMES_DE, label, metric_help, metric_label, region_label
 from trials.rules.areas import AREAS
 from trials.rules.buckets import PHASE_BUCKETS, SPONSOR_BUCKETS
@@ -61,6 +61,25 @@ def test_every_code_of_a_group_has_a_label(prefix: str, codes: list[str]) -> Non
     assert not [c for c in codes if f"{prefix}{sep}{c}" not in CATALOGUE]
 
 
+@pytest.mark.parametrize(
+    ("group", "codes"),
+    [("status", ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "COMPLETED",
+                 "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN")),
+     ("sponsor_class", SPONSOR_CLASSES), ("study_type", ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")),
+     ("registry_phase", ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"))],
+)  # fmt: skip
+def test_every_registry_code_a_reader_can_see_has_words(group: str, codes: tuple[str, ...]) -> None:
+    """Filters in words (the deck's methods slide, the PDF) never show a raw registry code."""
+    assert not [c for c in codes if f"{group}.{c}" not in CATALOGUE]
+
+
+def test_every_counted_country_has_a_name_in_both_languages() -> None:
+    from trials.jobs.counts import load_countries
+
+    assert not [c.code for c in load_countries() if f"country.{c.code}" not in CATALOGUE]
+    assert label("country.DE", "de") == "Deutschland"
+
+
 def test_an_unknown_key_is_an_error_not_a_raw_key() -> None:
     with pytest.raises(KeyError):
         label("no.such.key", "de")
@@ -69,7 +88,9 @@ def test_an_unknown_key_is_an_error_not_a_raw_key() -> None:
 def test_german_texts_and_region_names() -> None:
     assert label("overview", "de") == "Überblick" and label("overview", "en") == "Overview"
     assert label("overview", "fr") == "Overview"  # any other language falls back to English
-    assert label("deck.recruiting_total", "de", n=3, region="Ruhr").startswith("3 Studien")
+    assert label("deck.recruiting_many", "de").startswith("Studien") and label("deck.recruiting_one", "de").startswith(
+        "Studie "
+    )
     names = {r.name: r.label for r in load_regions()}
     assert set(REGION_NAMES_DE) <= set(names)
     assert region_label("munich", names["munich"], "de") == "München"
@@ -136,7 +157,21 @@ def test_the_ranking_has_exactly_the_metric_columns_in_table_order() -> None:
 def test_no_dead_labels() -> None:
     """Every key is asked for by the code, or belongs to a group whose keys are built from codes."""
     asked = {m.group(2) for p in SOURCES for m in LITERAL_CALL.finditer(p.read_text(encoding="utf-8"))}
-    groups = ("phase.", "sponsor.", "area.", "level.", "metric.", "unit.", "date_", "scope_")
+    groups = (
+        "phase.",
+        "sponsor.",
+        "area.",
+        "level.",
+        "metric.",
+        "unit.",
+        "date_",
+        "scope_",
+        "status.",
+        "sponsor_class.",
+        "study_type.",
+        "registry_phase.",
+        "country.",
+    )
     assert not [k for k in CATALOGUE if k not in asked and not k.startswith(groups)]
 
 

@@ -37,3 +37,8 @@ class TransientFault(Exception):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, docker, ``kill``) arrived: handled exactly like Ctrl-C, so every ``except
+    KeyboardInterrupt`` clean-up runs (the run is marked ``interrupted``, the lock released); exit 143."""

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     offline: bool = Field(
         default=False, description="`./run` only: harvest the synthetic corpus from the local fake API."
     )
+    registry_notice: str = Field(
+        default="",
+        description="Set by `./run` when the registry cannot be reached: what failed; the dashboard then shows the "
+        "stored data with a banner naming the last good harvest.",
+    )
 
 
 def env_name(field: str) -> str:

@@ -10,13 +10,15 @@ from benchmark_app.common import show_table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, lang
 from db.reader import Reader
+from trials.present.markdown import quote_markdown
 
 lg = lang()
 st.title(t("data", lg))
 store = Reader(engine())
 runs = store.runs(limit=50)
 fr = frames()
-st.caption(f"{t('freshness', lg)}: {fr.data_timestamp or t('unknown', lg)}")
+stamp = quote_markdown(fr.data_timestamp) if fr.data_timestamp else t("unknown", lg)  # registry text: as code
+st.caption(f"{t('freshness', lg)}: {stamp}")
 if not runs:
     st.info(t("empty", lg))
 else:

@@ -13,13 +13,15 @@ from benchmark_app.state import home_region, lang, regions
 from trials.analytics.metrics import HEADLINE
 from trials.analytics.rankings import mix, rank, trend
 from trials.present.labels import region_label
+from trials.present.markdown import escape_markdown, quote_markdown
 
 lg = lang()
 st.title(t("overview", lg))
 f, _ = sidebar_filters()
 fr = page_frames()
 if fr is not None:
-    st.caption(f"{t('freshness', lg)}: {fr.data_timestamp or t('unknown', lg)}")
+    stamp = quote_markdown(fr.data_timestamp) if fr.data_timestamp else t("unknown", lg)  # registry text: as code
+    st.caption(f"{t('freshness', lg)}: {stamp}")
     peers = rank(fr, "region", replace(f, region=None))
     mine = peers.filter(peers["key"] == f.region)
     if mine.height == 0:
@@ -45,4 +47,4 @@ if fr is not None:
             wide = series.to_pandas().pivot_table(index="year", columns="name", values="trials", fill_value=0)
             st.subheader(t("trend", lg))
             st.line_chart(wide)
-    st.caption(", ".join(region_label(r.name, r.label, lg) for r in regions()))
+    st.caption(escape_markdown(", ".join(region_label(r.name, r.label, lg) for r in regions()), max_chars=2000))

@@ -12,6 +12,7 @@ from trials.analytics.context import EUROPE, latest_counts, position_in_europe, 
 from trials.analytics.rankings import DEFAULT_PRESET
 from trials.present.export import to_csv
 from trials.present.labels import region_label
+from trials.present.markdown import escape_markdown, quote_markdown
 
 lg = lang()
 st.title(t("world", lg))
@@ -19,8 +20,9 @@ counts = latest_counts(engine(), DEFAULT_PRESET)
 if counts.height == 0:
     st.info(t("no_counts", lg))
 else:
-    asked = counts["asked_at"].max()
-    st.caption(t("counts_caption", lg).format(preset=DEFAULT_PRESET, stamp=counts["data_timestamp"][0], asked=asked))
+    asked = quote_markdown(counts["asked_at"].max())
+    stamp = quote_markdown(counts["data_timestamp"][0])  # registry text: shown as text, never as markdown
+    st.caption(t("counts_caption", lg, preset=escape_markdown(DEFAULT_PRESET), stamp=stamp, asked=asked))
     names = [r.name for r in regions() if r.name in counts["key"].to_list()]
     wanted = st.query_params.get("region", home_region())
     labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}

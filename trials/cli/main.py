@@ -1,13 +1,16 @@
 """The ``trials`` command. Each command parses options and calls one function; no logic lives here.
 
-Exit codes: 0 success; 1 the run failed (previous data intact); 2 bad usage or configuration;
-3 finished with warnings (count mismatch or quarantined records); 4 another harvest holds the lock;
-130 interrupted.
+Exit codes: 0 success; 1 the run failed (previous data intact); 2 bad usage or configuration (also an
+unusable database URL, an unreadable input file, an unwritable output, a full disk); 3 finished with
+warnings (count mismatch or quarantined records); 4 another writer holds the lock; 130 interrupted
+(Ctrl-C); 143 stopped by SIGTERM (handled like Ctrl-C: the run is marked interrupted, the lock released).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from db.lock import LockHeld
+from trials.cli import signals
 from trials.errors import ConfigError, TrialsError
 from trials.present.labels import counting_rules
 
@@ -35,11 +39,21 @@ db_option = click.option(
     help="Database URL (default: $TRIALS_DB_URL or sqlite:///data/trials.db).",
 )  # fmt: skip
 BASE_URL_HELP = "API base URL (default: $TRIALS_BASE_URL or the real API v2)."
+rate_option = click.option(
+    "--rate", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Requests per second (0 = no limit)."
+)
+lock_wait_option = click.option(
+    "--lock-wait", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
+    help="Wait this long for a running writer (harvest, update, reconcile, renormalize, counts; scheduled or "
+         "manual) to finish; then exit 4.",
+)  # fmt: skip
 
 
 def _end(report: Any) -> None:
-    """Print a run's summary and exit with the code of its outcome."""
+    """Print a run's summary and exit with the code of its outcome (an interrupted run: 130, or 143 for SIGTERM)."""
     click.echo(report.summary())
+    if report.outcome == "interrupted":
+        sys.exit(signals.interrupted_exit_code())
     sys.exit(OUTCOME_EXIT.get(report.outcome, EXIT_FAILED))
 
 
@@ -48,7 +62,61 @@ def _fail(exc: TrialsError, code: int = EXIT_FAILED) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _os_error(exc: OSError) -> str:
+    """One line for an operating-system error (a full disk, an unwritable file, a missing folder)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return (
+            f"the disk is full (no space left on device) writing{where or ' the output'}: free some space and run again"
+        )
+    return f"{exc.strerror or exc}{':' + where if where else ''}"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """A database error that means the disk (or the database's size limit) is full, on SQLite or PostgreSQL."""
+    orig = getattr(exc, "orig", None)
+    return "database or disk is full" in str(orig) or getattr(orig, "sqlstate", None) == "53100"
+
+
+class _Main(click.Group):
+    """The ``trials`` group: SIGTERM handled like Ctrl-C, and environment failures as one line, not a traceback.
+
+    Ctrl-C (also while the options are read) exits 130, SIGTERM 143; a full disk or an unwritable file
+    exits 2 with one line. Anything else unexpected still shows its traceback (a bug to report).
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            sys.exit(signals.interrupted_exit_code())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        restore = signals.install()
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe on stdout shows here, not at interpreter exit
+            return result
+        except KeyboardInterrupt as exc:
+            click.echo(f"\ninterrupted: {exc or 'stopped by the user (Ctrl-C)'}", err=True)
+            sys.exit(signals.interrupted_exit_code())
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly on a closed pipe (`trials sites | head`)
+            _fail(TrialsError(_os_error(exc)), EXIT_USAGE)
+        except OperationalError as exc:
+            if not _disk_full(exc):
+                raise
+            _fail(TrialsError("the database's disk is full (database or disk is full): free some space and run "
+                              "again; pages written before are intact"), EXIT_USAGE)  # fmt: skip
+        finally:
+            restore()
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
     """Harvest ClinicalTrials.gov and benchmark trial sites, institutions, cities and regions."""
@@ -75,15 +143,19 @@ def main(verbose: bool) -> None:
     help="Load a saved API response or NDJSON of study records instead of the network.",
 )
 @click.option("--regions-file", type=click.Path(path_type=Path), default=None, help="Region definitions (TOML).")
-@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
-@click.option("--retries", type=int, default=6, show_default=True, help="Attempts per request before failing.")
-@click.option("--retry-wait", type=float, default=1.0, show_default=True, help="First backoff in seconds.")
-@click.option("--retry-wait-max", type=float, default=30.0, show_default=True, help="Longest backoff in seconds.")
+@click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Requests per second (0 = no limit).")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds per request.")  # fmt: skip
+@click.option("--retries", type=click.IntRange(min=1), default=6, show_default=True,
+              help="Attempts per request before failing.")  # fmt: skip
+@click.option("--retry-wait", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="First backoff in seconds.")  # fmt: skip
+@click.option("--retry-wait-max", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Longest backoff in seconds.")  # fmt: skip
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-@click.option("--lock-wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
-              help="Wait this long for a running harvest (scheduled or manual) to finish; then exit 4.")  # fmt: skip
+@lock_wait_option
 @db_option
 def harvest(
     regions: tuple[str, ...],
@@ -119,6 +191,63 @@ def harvest(
     _end(report)
 
 
+@main.command("check-api")
+@click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP)
+@click.option(
+    "--region", "regions", multiple=True, metavar="NAME", help="Check this region (repeatable; default: all)."
+)
+@click.option("--regions-file", type=click.Path(path_type=Path), default=None, help="Region definitions (TOML).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, help="Seconds per request.")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
+@click.option("--for-run", is_flag=True, help="./run's mode: on failure, print the dashboard banner's notice on "
+              "stdout and exit 3 when the database holds data, else say how to run offline and exit 1.")  # fmt: skip
+@db_option
+def check_api(base_url: str | None, regions: tuple[str, ...], regions_file: Path | None, timeout: float, rate: float,
+              for_run: bool, db_url: str | None) -> None:  # fmt: skip
+    """Can the registry be harvested from here? Asks /version, one page and one count per region and says
+    in plain words what fails (DNS, proxy, TLS, a CDN block, rate limits, a changed response shape) and what
+    to try. Exit 0 when everything answers as the harvester expects, 1 when not."""
+    from trials.cli.checkapi import decide_for_run, run_check
+    from trials.rules.regions import load_regions, select_regions
+    from trials.settings import get_settings
+
+    try:
+        chosen = select_regions(load_regions(regions_file or get_settings().regions_file), list(regions))
+        url = base_url or get_settings().base_url
+    except TrialsError as exc:
+        _fail(exc, EXIT_USAGE)
+    report = run_check(url, chosen, timeout_s=timeout, rate=rate)
+    for line in report.lines():
+        click.echo(line, err=for_run)
+    if not for_run:
+        sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
+    decision = decide_for_run(report, *_stored_data(db_url))
+    if decision.action == "harvest":
+        sys.exit(EXIT_OK)
+    click.echo(decision.message, err=True)
+    if decision.action == "dashboard":
+        click.echo(decision.notice)
+        sys.exit(EXIT_WARNING)
+    sys.exit(EXIT_FAILED)
+
+
+def _stored_data(db_url: str | None) -> tuple[Any, int]:
+    """(start of the last good harvest, stored studies) of an existing database; (None, 0) when there is none."""
+    from db.engine import open_existing
+    from db.reader import Reader
+
+    try:
+        engine = open_existing(db_url)
+    except TrialsError:
+        return None, 0
+    try:
+        reader = Reader(engine)
+        good = [r["started_at"] for r in reader.runs(limit=100) if r["outcome"] in ("success", "warning")]
+        return (good[0] if good else None), reader.table_counts().get("studies", 0)
+    finally:
+        engine.dispose()
+
+
 @main.command("fake-api")
 @click.option(
     "--corpus",
@@ -127,9 +256,10 @@ def harvest(
     help="NDJSON of v2 study records (.gz accepted).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 = any free port.")
 @click.option("--faults", default=None, metavar="SPEC", help="Fault switches, e.g. '429:2,503,drop,slow'.")
-@click.option("--slow-seconds", type=float, default=5.0, show_default=True, help="Delay of the 'slow' fault.")
+@click.option("--slow-seconds", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Delay of the 'slow' fault.")  # fmt: skip
 @click.option("--data-timestamp", default=None, help="Fixed /version dataTimestamp (default: corpus mtime).")
 def fake_api(corpus: Path, host: str, port: int, faults: str | None, slow_seconds: float,
              data_timestamp: str | None) -> None:  # fmt: skip
@@ -161,7 +291,10 @@ def synth(studies: int, seed: int, out: Path) -> None:
     """Write a synthetic corpus of v2 records (marked synthetic) with realistic shapes."""
     from trials.source.synth import write_corpus
 
-    n = write_corpus(out, studies=studies, seed=seed)
+    try:
+        n = write_corpus(out, studies=studies, seed=seed)
+    except OSError as exc:
+        _fail(TrialsError(f"--out: cannot write {out}: {_os_error(exc)}"), EXIT_USAGE)
     click.echo(f"wrote {n} synthetic studies to {out}", err=True)
 
 
@@ -195,9 +328,14 @@ def _reader(db_url: str | None) -> Engine:
 
 @main.command()
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@lock_wait_option
 @db_option
-def renormalize(progress: bool | None, db_url: str | None) -> None:
-    """Re-apply normalisation, places, institutions and areas to the stored raw records (no network)."""
+def renormalize(progress: bool | None, lock_wait: float, db_url: str | None) -> None:
+    """Re-apply normalisation, places, institutions and areas to the stored raw records (no network).
+
+    Takes the writers' lock, so it never runs during a harvest (it would write back records the harvest replaced).
+    """
+    from db.lock import WRITER, run_lock
     from db.store import Store
     from trials.jobs.harvest import renormalize as run
     from trials.present.progress import LogProgress, RichProgress
@@ -205,7 +343,10 @@ def renormalize(progress: bool | None, db_url: str | None) -> None:
     show = sys.stderr.isatty() if progress is None else progress
     engine = _engine(db_url)
     try:
-        report = run(Store(engine), progress=RichProgress() if show else LogProgress())
+        with run_lock(engine, WRITER, lock_wait):
+            report = run(Store(engine), progress=RichProgress() if show else LogProgress())
+    except LockHeld as exc:
+        _fail(exc, EXIT_LOCKED)
     except TrialsError as exc:
         _fail(exc)
     finally:
@@ -218,7 +359,8 @@ def renormalize(progress: bool | None, db_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @db_option
 def sites(region: str | None, fmt: str, db_url: str | None) -> None:
-    """Write every stored site with its place, regions and institution (CSV on stdout)."""
+    """Write every stored site with its place, regions and institution (CSV on stdout; cells neutralised against
+    spreadsheet formulas)."""
     from trials.present.curation import iter_sites, sites_csv
 
     engine = _reader(db_url)
@@ -235,10 +377,8 @@ def sites(region: str | None, fmt: str, db_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @db_option
 def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | None) -> None:
-    """Facility strings that need curation in trials/data/institutions.toml."""
-    import csv as csv_mod
-
-    from trials.present.curation import unresolved_institutions
+    """Facility strings that need curation in trials/data/institutions.toml (CSV cells neutralised against formulas)."""
+    from trials.present.curation import unresolved_csv, unresolved_institutions
 
     engine = _reader(db_url)
     try:
@@ -246,10 +386,7 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
     finally:
         engine.dispose()
     if fmt == "csv":
-        w = csv_mod.DictWriter(sys.stdout, fieldnames=["place", "facility", "status", "institution_id",
-                                                       "institution_name", "sites"], lineterminator="\n")  # fmt: skip
-        w.writeheader()
-        w.writerows(rows)
+        sys.stdout.write(unresolved_csv(rows))
         return
     for r in rows:
         click.echo(f"{r['sites']:>5}  {r['place'][:24]:<24}  {r['status']:<6}  {r['facility'][:90]}")
@@ -257,7 +394,8 @@ def institutions(unresolved: bool, region: str | None, fmt: str, db_url: str | N
 
 
 def _filter_options(fn: Any) -> Any:
-    """The study filters of ``trials rank`` and ``trials studies`` (parsed by :func:`trials.cli.rank.parse_filters`)."""
+    """The study filters of ``trials rank``, ``trials studies`` and ``trials deck`` (parsed by
+    :func:`trials.cli.rank.parse_filters`)."""
     for option in reversed([
         click.option("--phase", "phases", multiple=True, metavar="BUCKET",
                      help="early, phase2, phase3, phase4, not_applicable, observational, unknown (repeatable)."),
@@ -338,26 +476,48 @@ def studies(region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[
 
 @main.command()
 @click.option("--region", required=True, metavar="NAME", help="The region the deck sells (e.g. ruhr).")
-@click.option("--peers", default=None, metavar="A,B,...", help="Comparison regions (default: Berlin, Hamburg, "
-              "Munich, Cologne for a German region).")  # fmt: skip
-@click.option("--area", default=None, metavar="AREA", help="Only trials in this therapeutic area (code).")
+@click.option("--peers", default=None, metavar="A,B,...", help="Comparison regions (default: the region's peers in "
+              "the region file; Berlin, Hamburg, Munich, Cologne for the Ruhr).")  # fmt: skip
+@_filter_options
+@click.option("--study-type", "study_types", multiple=True, metavar="TYPE",
+              help="INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS (repeatable).")  # fmt: skip
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="deck.pptx (editable PowerPoint) or summary.pdf (one page).")  # fmt: skip
+@click.option("--offline", is_flag=True, help="Never ask the registry: use the stored country counts as they are "
+              "(missing or older than the harvest: the methods slide says so).")  # fmt: skip
+@click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP + " For the country counts.")
+@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
 @db_option
-def deck(region: str, peers: str | None, area: str | None, lang: str, out: Path, db_url: str | None) -> None:
-    """Write the pitch deck (PowerPoint) or its one-page PDF summary, with sources."""
-    from trials.cli.deck import run_deck
+def deck(region: str, peers: str | None, phases: tuple[str, ...], sponsor_classes: tuple[str, ...],
+         sponsor_name: str | None, areas: tuple[str, ...], statuses: tuple[str, ...], year_from: int | None,
+         year_to: int | None, date_field: str, study_types: tuple[str, ...], lang: str, out: Path, offline: bool,
+         base_url: str | None, rate: float, db_url: str | None) -> None:  # fmt: skip
+    """Write the pitch deck (PowerPoint) or its one-page PDF summary, with sources.
+
+    The filters are those of `trials rank` and the app; the methods slide states them in words. The deck's
+    European context comes from the stored country counts; when they are missing or older than the latest
+    harvest the command asks the registry for them first (about 50 count-only requests), unless --offline.
+    Exit code 3: the deck was written, but the country counts could not be fetched (the methods slide says so).
+    """
+    from trials.cli.deck import DeckArgs, run_deck
 
     if out.suffix.lower() not in (".pptx", ".pdf"):
         _fail(TrialsError(f"--out must end in .pptx or .pdf, not {out.name!r}"), EXIT_USAGE)
+    args = DeckArgs(region=region, peers=peers, phases=phases, sponsor_classes=sponsor_classes,
+                    sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from, year_to=year_to,
+                    date_field=date_field, study_types=study_types, lang=lang, out=out, offline=offline,
+                    base_url=base_url, rate=rate)  # fmt: skip
     engine = _reader(db_url)
     try:
-        click.echo(f"wrote {run_deck(engine, region, peers, area, lang, out)}", err=True)
+        result = run_deck(engine, args, say=lambda line: click.echo(line, err=True))
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
     finally:
         engine.dispose()
+    click.echo(f"wrote {result.path}", err=True)
+    if result.counts.how == "failed":
+        sys.exit(EXIT_WARNING)
 
 
 @main.command()
@@ -375,29 +535,38 @@ def schedule(schedule_path: str | None, list_only: bool, db_url: str | None) -> 
     import datetime as dt
 
     from db.engine import database_url
-    from scheduler.app import create_scheduler, stop_scheduler, upcoming
+    from scheduler.app import create_scheduler, stop_now, upcoming
     from scheduler.config import load_schedule
 
     try:
         plan = load_schedule(schedule_path)
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
-    click.echo(f"schedule: {plan.source} (timezone {plan.timezone})", err=True)
+    click.echo(f"schedule: {plan.source} (timezone {plan.timezone}; cron weekdays as in crontab: 0 and 7 are "
+               "Sunday)", err=True)  # fmt: skip
     for job in upcoming(plan, dt.datetime.now(dt.UTC)):
         nxt = ", ".join(t.strftime("%a %Y-%m-%d %H:%M %Z") for t in job["next"])
-        click.echo(f"{job['id']:<22} {job['kind']:<12} cron '{job['cron']}'  next: {nxt}")
+        click.echo(f"{job['id']:<22} {job['kind']:<12} cron '{job['cron']}' ({job['weekdays']})  next: {nxt}")
     if list_only:
         return
     try:
-        sched = create_scheduler(database_url(db_url), plan, schedule_path)
+        url = database_url(db_url)
+        sched = create_scheduler(url, plan, schedule_path)
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
-    click.echo("scheduler running; Ctrl-C stops it (jobs resume from the database on restart)", err=True)
+    click.echo("scheduler running; Ctrl-C or SIGTERM stops it (jobs resume from the database on restart)", err=True)
     try:
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        stop_scheduler(sched, wait=False)
-        sys.exit(EXIT_INTERRUPTED)
+    except (KeyboardInterrupt, SystemExit) as exc:
+        reason = str(exc) if isinstance(exc, KeyboardInterrupt) and str(exc) else "stopped by the user (Ctrl-C)"
+        code = signals.interrupted_exit_code()
+        if stop_now(sched, url, reason):  # a job was running in a worker thread: do not wait for it
+            click.echo(f"scheduler stopped during a job: its run is marked interrupted ({reason})", err=True)
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        sys.exit(code)
 
 
 @main.command()
@@ -432,9 +601,8 @@ def runs(limit: int, fmt: str, db_url: str | None) -> None:
 def _api_options(fn: Any) -> Any:
     for option in reversed([
         click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP),
-        click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit)."),
-        click.option("--lock-wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
-                     help="Wait this long for a running harvest to finish; then exit 4."),
+        rate_option,
+        lock_wait_option,
         db_option,
     ]):  # fmt: skip
         fn = option(fn)
@@ -455,10 +623,17 @@ def _refresh_run(kind: str, base_url: str | None, rate: float, lock_wait: float,
                 report, marked = reconcile(engine, client, lock_wait_s=lock_wait)
                 click.echo(f"{marked} stored studies are no longer returned by the registry (marked, kept)")
     except TrialsError as exc:
-        _fail(exc, EXIT_LOCKED if isinstance(exc, LockHeld) else EXIT_FAILED)
+        _fail(exc, _exit_code_of(exc))
     finally:
         engine.dispose()
     _end(report)
+
+
+def _exit_code_of(exc: TrialsError) -> int:
+    """4 for a held lock, 2 for configuration (a region, the database), else 1 (the run failed)."""
+    if isinstance(exc, LockHeld):
+        return EXIT_LOCKED
+    return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
 
 
 @main.command()
@@ -481,22 +656,27 @@ def reconcile(base_url: str | None, rate: float, lock_wait: float, db_url: str |
 @click.option("--countries", default=None, metavar="EU,US,...",
               help="ISO codes (EU = every member state); default: EU/EEA, UK, CH, US, CA, CN, JP, AU.")  # fmt: skip
 @click.option("--base-url", default=None, metavar="URL", help=BASE_URL_HELP)
-@click.option("--rate", type=float, default=1.0, show_default=True, help="Requests per second (0 = no limit).")
+@rate_option
+@lock_wait_option
 @db_option
-def counts(preset: str, countries: str | None, base_url: str | None, rate: float, db_url: str | None) -> None:
-    """Count trials per country and per region with one count-only query each (same filters as the preset)."""
+def counts(preset: str, countries: str | None, base_url: str | None, rate: float, lock_wait: float,
+           db_url: str | None) -> None:  # fmt: skip
+    """Count trials per country and per region with one count-only query each (same filters as the preset).
+
+    Takes the writers' lock, like harvest, update, reconcile and renormalize."""
+    from db.lock import WRITER, run_lock
     from trials.analytics.context import latest_counts, ranked
     from trials.jobs.counts import refresh_counts
     from trials.source.api import make_client
 
     engine = _engine(db_url)
     try:
-        with make_client(base_url, rate=rate) as client:
+        with run_lock(engine, WRITER, lock_wait), make_client(base_url, rate=rate) as client:
             codes = [c for c in (countries or "").split(",") if c.strip()]
             report = refresh_counts(engine, client, preset=preset, country_codes=codes)
         table = ranked(latest_counts(engine, preset))
     except TrialsError as exc:
-        _fail(exc, EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED)
+        _fail(exc, _exit_code_of(exc))
     finally:
         engine.dispose()
     click.echo(f"{'scope':<8} {'name':<34} {'trials':>8} {'per 1M':>9}  rank  rank/1M")
@@ -505,3 +685,47 @@ def counts(preset: str, countries: str | None, base_url: str | None, rate: float
         click.echo(f"{r['scope']:<8} {r['label'][:34]:<34} {r['total']:>8,} {per:>9}  {r['rank']:>4}  "
                    f"{r['rank_per_million'] or '-':>7}")  # fmt: skip
     click.echo(f"{report.rows} counts stored ({report.requests} requests, batch {report.batch})", err=True)
+
+
+@main.command()
+@click.option("--yes", is_flag=True, help="Clear the lock without asking.")
+@db_option
+def unlock(yes: bool, db_url: str | None) -> None:
+    """Clear the writers' lock left by a process that no longer runs (e.g. in a container that was replaced).
+
+    Shows who holds the lock (host, process, since when) and asks before clearing it; the holder's runs still
+    marked running are marked interrupted. A live process of this host is never unlocked; on PostgreSQL the
+    server releases the lock by itself when the holding process ends.
+    """
+    from db.lock import clear_lock, lock_holder
+
+    engine = _reader(db_url)
+    try:
+        holder = lock_holder(engine)
+        if holder is None:
+            click.echo("no lock is held: nothing to clear", err=True)
+            return
+        if holder.kind == "advisory":
+            why = (f"the lock is held by {holder.describe()} (PostgreSQL advisory lock): the server releases it when "
+                   "that process ends; stop that process if it hangs")  # fmt: skip
+            _fail(TrialsError(why), EXIT_LOCKED)
+        if holder.local and not holder.dead:
+            why = (f"the lock is held by {holder.describe()}, a process of this host that is still running: wait "
+                   "for it, or stop it (it releases the lock as it ends)")  # fmt: skip
+            _fail(TrialsError(why), EXIT_LOCKED)
+        state = "has ended" if holder.dead else "cannot be checked from here"
+        click.echo(f"the lock is held by {holder.describe()}; that process {state}.", err=True)
+        if not yes:
+            try:
+                ok = click.confirm("Clear the lock? Only if that process no longer runs", default=False, err=True)
+            except click.Abort:
+                ok = False
+            if not ok:
+                click.echo("the lock was left as it is", err=True)
+                sys.exit(EXIT_FAILED)
+        if not clear_lock(engine, holder):
+            _fail(TrialsError("the lock changed hands meanwhile: nothing was cleared; run `trials unlock` again"),
+                  EXIT_LOCKED)  # fmt: skip
+        click.echo(f"cleared the lock of pid {holder.pid} on host {holder.host}", err=True)
+    finally:
+        engine.dispose()

@@ -29,6 +29,11 @@ class FilterArgs:
     year_from: int | None = None
     year_to: int | None = None
     date_field: str = "start"
+    study_types: tuple[str, ...] = ()  # the registry's study types (`trials deck --study-type`; the app's filter)
+
+
+#: The registry's study types (``designModule.studyType``), as the app's filter offers them.
+STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")
 
 
 @dataclass
@@ -58,6 +63,7 @@ def parse_filters(args: FilterArgs, regions: Sequence[Region]) -> Filters:
         sponsor_name=args.sponsor_name,
         areas=_check(tuple(args.areas), list(AREA_BY_CODE), "area"),
         statuses=tuple(s.upper() for s in args.statuses),
+        study_types=_check(tuple(t.upper() for t in args.study_types), STUDY_TYPES, "study type"),
     )
 
 

@@ -9,6 +9,7 @@ stopped; pages written before stay, nothing half-written); ``interrupted`` (Ctrl
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -38,10 +39,24 @@ class QueryResult:
     total_count: int | None
     received: int
     pages: int
+    #: the NCT ID of every record received, quarantined ones too (what the registry positively returned)
+    returned: set[str] = field(default_factory=set)
+    #: records received whose NCT ID could not be read (they could be any study)
+    unnamed: int = 0
 
     @property
     def mismatch(self) -> bool:
         return self.total_count is not None and self.total_count != self.received
+
+    def note(self, items: list[Accepted | Rejected]) -> None:
+        """Count a page's records and remember which studies they were."""
+        self.received += len(items)
+        for item in items:
+            nct_id = item.study.nct_id if isinstance(item, Accepted) else item.nct_id
+            if nct_id:
+                self.returned.add(nct_id)
+            else:
+                self.unnamed += 1
 
 
 @dataclass
@@ -62,7 +77,7 @@ class HarvestReport:
     elapsed_s: float = 0.0
     queries: list[QueryResult] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
-    seen_ids: set[str] = field(default_factory=set)  # every NCT ID received (reconciliation needs them)
+    seen_ids: set[str] = field(default_factory=set)  # every NCT ID accepted (de-duplicates the queries)
 
     def add(self, counts: PageCounts) -> None:
         self.inserted += counts.inserted
@@ -169,14 +184,15 @@ def run_log(store: Store, *, mode: str, source: str, request: dict[str, Any],
     """
     started = time.monotonic()
     report = HarvestReport(run_id=store.start_run(mode=mode, source=source, request=request))
+    raising = False
     try:
         yield report
-    except KeyboardInterrupt:
-        report.outcome, report.error = "interrupted", "stopped by the user (Ctrl-C)"
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (trials.errors.Terminated, with its own message)
+        report.outcome, report.error = "interrupted", str(exc) or "stopped by the user (Ctrl-C)"
     except TrialsError as exc:
         report.outcome, report.error = "failed", str(exc)
     except Exception as exc:
-        report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+        report.outcome, report.error, raising = "failed", f"{type(exc).__name__}: {exc}", True
         raise
     finally:
         if progress is not None:
@@ -185,8 +201,15 @@ def run_log(store: Store, *, mode: str, source: str, request: dict[str, Any],
         if report.outcome == "running":
             mismatch = any(q.mismatch for q in report.queries)
             report.outcome = "warning" if mismatch or report.quarantined else "success"
-        store.finish_run(report.run_id, outcome=report.outcome, error=report.error,
-                         data_timestamp=report.data_timestamp, **report.counts())  # fmt: skip
+        try:
+            store.finish_run(report.run_id, outcome=report.outcome, error=report.error,
+                             data_timestamp=report.data_timestamp, **report.counts())  # fmt: skip
+        except Exception:
+            if not raising:
+                raise
+            # The database failed (a full disk): the original error is the one to report; the run stays
+            # 'running' and is marked interrupted when the next writer takes the lock.
+            logging.getLogger(__name__).warning("run %s: could not record its outcome", report.run_id, exc_info=True)
 
 
 class Harvester:
@@ -272,7 +295,7 @@ class Harvester:
                 if result.pages == 0:
                     result.total_count = page.totalCount
                 result.pages += 1
-                result.received += len(items)
+                result.note(items)
                 self._write(report, items, report.seen_ids)
                 report.requests, report.faults = client.requests_made, client.faults
                 self.progress.page_done(result.pages, result.total_count, len(items), result.received)

@@ -85,6 +85,39 @@ def incremental_harvest(
     return report
 
 
+def provably_missing(report: HarvestReport, queries: Sequence[StudyQuery],
+                     chunks: Sequence[Sequence[str]]) -> list[str]:  # fmt: skip
+    """The asked-for IDs the registry positively did not return, batch by batch.
+
+    A study that came back counts as returned even when it went to quarantine. A batch proves
+    nothing when it came back short of (or beyond) its ``totalCount``, without one, or with a record
+    whose NCT ID cannot be read (it could be any of the missing ones): its missing studies are
+    logged and kept as they are.
+    """
+    results = {q.label: q for q in report.queries}
+    returned: set[str] = set().union(*(q.returned for q in report.queries))
+    missing: list[str] = []
+    for query, chunk in zip(queries, chunks, strict=True):
+        gone = [nct_id for nct_id in chunk if nct_id not in returned]
+        if not gone:
+            continue
+        result = results.get(query.label)
+        if result is None:
+            doubt = "the batch was not fetched"
+        elif result.total_count is None:
+            doubt = "the API sent no totalCount"
+        elif result.received != result.total_count:
+            doubt = f"the API announced {result.total_count} studies and sent {result.received}"
+        elif result.unnamed:
+            doubt = f"{result.unnamed} record(s) came back without a readable NCT ID"
+        else:
+            missing.extend(gone)
+            continue
+        log.warning("%s: %s, so this batch removes nothing (%d stored studies not returned, e.g. %s)",
+                    query.label, doubt, len(gone), ", ".join(gone[:5]))  # fmt: skip
+    return sorted(missing)
+
+
 def reconcile(
     engine: Engine,
     client: CtgovClient,
@@ -97,8 +130,9 @@ def reconcile(
 ) -> tuple[HarvestReport, int]:
     """Re-fetch every stored study by ID; mark those the registry no longer returns (never deleted).
 
-    Removed sites and studies that left a region are recorded by the store as the updated records
-    are written. Nothing is marked when the run did not finish: a study missing from a failed
+    Only what the registry positively did not return is marked (:func:`provably_missing`). Removed
+    sites and studies that left a region are recorded by the store as the updated records are
+    written. Nothing is marked when the run did not finish: a study missing from a failed
     batch is not evidence of anything. ``after``: then run :func:`after_good_run` (the counts of
     ``regions``, default every configured region). Returns the run's report and how many studies
     were marked.
@@ -116,7 +150,7 @@ def reconcile(
                                    mode="reconcile")  # fmt: skip
         marked = 0
         if report.outcome in GOOD_OUTCOMES:
-            missing = sorted(set(ids) - report.seen_ids)
+            missing = provably_missing(report, queries, chunks)
             reason = f"not returned by the registry for its NCT ID (reconciliation run {report.run_id})"
             marked = store.mark_removed(missing, report.run_id, reason)
             if after:

@@ -16,6 +16,7 @@ from trials.jobs.harvest import Harvester, HarvestReport, plan_queries
 from trials.present.progress import HarvestProgress, LogProgress, RichProgress
 from trials.rules.regions import REGIONS_ENV, configured_regions, select_regions
 from trials.source.api import DEFAULT_RATE, CtgovClient, make_client
+from trials.source.files import check_input_file
 from trials.source.retry import RetryPolicy
 
 
@@ -48,8 +49,8 @@ def _check_since(since: str | None) -> None:
 
 def run_harvest(args: HarvestArgs) -> HarvestReport:
     _check_since(args.since)
-    if args.from_file is not None and not args.from_file.exists():
-        raise ConfigError(f"--from-file: {args.from_file} does not exist")
+    if args.from_file is not None:
+        check_input_file(args.from_file)  # a missing, unreadable or truncated file stops here (exit 2), not mid-run
     if args.regions_file is not None:
         # Every part of the harvest (queries, and place assignment in the decoder process) uses this file.
         os.environ[REGIONS_ENV] = str(args.regions_file)

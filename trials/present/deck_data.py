@@ -7,26 +7,47 @@ compare every chart's values with these numbers, and these with the analytics fu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from trials.analytics.context import EUROPE, position_in_europe, ranked, share_of_country
-from trials.analytics.metrics import HEADLINE, PARTIAL
-from trials.analytics.rankings import Filters, Frames, mix, rank, sort_and_rank, trend
+from trials.analytics.context import CountsState, ahead_of, on_one_scale, position_in_europe, share_of_country
+from trials.analytics.metrics import HEADLINE, PARTIAL, PER_100K
+from trials.analytics.rankings import DEFAULT_PRESET, Filters, Frames, mix, rank, sort_and_rank, studies_in, trend
 from trials.errors import ConfigError
-from trials.present.labels import area_label, label, metric_label, phase_label, region_label
+from trials.present.labels import area_label, country_label, label, metric_label, phase_label, region_label
 from trials.rules.areas import AREA_BY_CODE
 from trials.rules.buckets import PHASE_BUCKETS
 from trials.rules.regions import Region, default_peers, find_region
 
 #: Years shown in the "industry-sponsored trials over time" chart.
 TREND_YEARS = 15
+#: Bars of the European-context chart: the region, its peers and its country always, then the European
+#: countries with most trials per million (the caption says how many more were counted).
+CONTEXT_BARS = 24
+#: Recruiting trials listed (newest start first) where the recruiting institutions leave room.
+RECRUITING_TRIALS = 12
 
 
 class NoMatch(ConfigError):
     """The filters leave the region without a single trial: there is nothing to pitch."""
+
+
+@dataclass(frozen=True)
+class CountsInfo:
+    """Where the European-context figures come from, so the methods slide can say it (never a silent change).
+
+    ``state`` is that of the counts the deck uses (:func:`trials.analytics.context.counts_state`); ``how`` says
+    what the caller did: ``stored`` (used what the database holds: the app), ``fetched`` (asked the registry
+    for this deck), ``offline`` (``trials deck --offline``: did not ask), ``failed`` (asking failed: ``error``).
+    """
+
+    state: CountsState = "missing"
+    how: str = "stored"
+    harvested_at: dt.datetime | None = None  # the latest harvest: counts asked before it are stale
+    error: str | None = None
 
 
 @dataclass
@@ -34,7 +55,7 @@ class DeckData:
     region: str
     label: str
     peers: list[str]
-    labels: dict[str, str]
+    labels: dict[str, str]  # region key -> its name in ``lang`` (titles, tables, the methods slide)
     filters: Filters
     lang: str
     headline: pl.DataFrame  # key, name, the HEADLINE metrics' columns, rank (region + peers)
@@ -43,13 +64,29 @@ class DeckData:
     top_institutions: pl.DataFrame  # name, trials, industry_trials, recruiting_now
     industry_by_year: pl.DataFrame  # year, then one column per region key
     recruiting: pl.DataFrame  # name, recruiting_now (the region's institutions recruiting now)
+    recruiting_trials: pl.DataFrame  # nct_id, brief_title, lead_sponsor_name: the region's trials recruiting now
+    populations: dict[str, int]  # region key -> inhabitants (the denominators of per 100,000)
     data_timestamp: str | None
     queries: list[str] = field(default_factory=list)
     synthetic: bool = False  # any synthetic record in the data: every page says so
-    context: pl.DataFrame | None = None  # European countries + the region per million (count-only queries)
+    short: dict[str, str] = field(default_factory=dict)  # region key -> short name for charts ("Ruhr")
+    # The European context, from count-only queries (trials.jobs.counts), None without stored counts:
+    # key, scope, name (in ``lang``), role (region | peer | home | country), total, population, per_million;
+    # most per million first, at most CONTEXT_BARS rows (``context_more``: European countries left out).
+    context: pl.DataFrame | None = None
+    context_more: int = 0
+    context_more_max: float | None = None  # the most per million among the European countries left out
     country_position: dict[str, int] | None = None  # the region's country among the European countries
     share_of_country: float | None = None  # the region's studies / its country's, same search strategy
     country_code: str = "DE"
+    country_label: str = ""  # the region's country in ``lang``
+    country_per_million: float | None = None
+    region_ahead_of: tuple[int, int] | None = None  # European countries with fewer per million, of how many
+    counts_preset: str = DEFAULT_PRESET
+    counts_asked_at: dt.datetime | None = None
+    counts_timestamp: str | None = None  # the registry's data timestamp when the counts were asked
+    count_queries: list[str] = field(default_factory=list)  # "name (total): parameters" of every figure used
+    counts_info: CountsInfo = field(default_factory=CountsInfo)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -58,19 +95,78 @@ class DeckData:
         return self.headline.filter(pl.col("key") == self.region).row(0, named=True)
 
 
-def _context(
-    counts: pl.DataFrame | None, region: Region
-) -> tuple[pl.DataFrame | None, dict[str, int] | None, float | None, str]:
-    """The "context" numbers from stored count-only queries, when there are any for this region."""
+def short_name(name: str) -> str:
+    """A region's name without its explanation in brackets, for charts ("Ruhr (Regionalverband Ruhr)" -> "Ruhr")."""
+    head = name.split(" (", 1)[0].strip()
+    return head or name
+
+
+@dataclass
+class _Context:
+    table: pl.DataFrame | None = None
+    more: int = 0
+    more_max: float | None = None
+    position: dict[str, int] | None = None
+    share: float | None = None
+    country_per_million: float | None = None
+    ahead: tuple[int, int] | None = None
+    asked_at: dt.datetime | None = None
+    timestamp: str | None = None
+    queries: list[str] = field(default_factory=list)
+
+
+def _context(counts: pl.DataFrame | None, region: Region, peers: Sequence[str], short: dict[str, str],
+             lang: str) -> _Context:  # fmt: skip
+    """The European context from stored count-only queries, when there are any for this region and its country."""
     code = region.country
     if not code or counts is None or counts.height == 0 or region.name not in counts["key"].to_list():
-        return None, None, None, code
-    europe = counts.filter(
-        ((pl.col("scope") == "country") & pl.col("grouping").is_in(EUROPE))
-        | ((pl.col("scope") == "region") & (pl.col("key") == region.name))
+        return _Context()
+    scale = on_one_scale(counts, [region.name, *peers])
+    roles = {region.name: "region", **{p: "peer" for p in peers}, code: "home"}
+    names = {k: short.get(k, short_name(lab)) if scope == "region" else country_label(k, lang, lab)
+             for k, scope, lab in scale.select("key", "scope", "label").iter_rows()}  # fmt: skip
+    scale = scale.with_columns(
+        pl.col("key").replace_strict(roles, default="country").alias("role"),
+        pl.col("key").replace_strict(names, return_dtype=pl.String).alias("name"),
     )
-    context = ranked(europe).sort("per_million", descending=True, nulls_last=True)
-    return context, position_in_europe(counts, code), share_of_country(counts, region.name, code), code
+    country = pl.col("role") == "country"
+    room = max(CONTEXT_BARS - scale.filter(~country).height, 0)
+    shown_rows = ~country | (country.cast(pl.Int64).cum_sum() <= room)  # every country up to the room, in order
+    scale = scale.with_columns(shown_rows.alias("shown"))
+    shown = scale.filter(pl.col("shown"))
+    left_out = scale.filter(~pl.col("shown"))["per_million"].drop_nulls()
+    home = scale.filter(pl.col("key") == code)["per_million"]
+    stamps = counts["data_timestamp"].drop_nulls()
+    return _Context(
+        table=shown.select("key", "scope", "name", "role", "total", "population", "per_million"),
+        more=scale.height - shown.height,
+        more_max=_number(left_out.max()),
+        position=position_in_europe(counts, code),
+        # a share of the country only for a region within it (Medicon Valley's Swedish places are not Denmark's)
+        share=share_of_country(counts, region.name, code) if all(p.country == code for p in region.places) else None,
+        country_per_million=_number(home[0]) if home.len() else None,
+        ahead=ahead_of(counts, region.name),
+        asked_at=_when(counts["asked_at"].max()),
+        timestamp=str(stamps.max()) if stamps.len() else None,
+        queries=[f"{r['name']} ({r['total']:,}): {_params(r['query'])}" for r in scale.iter_rows(named=True)],
+    )
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _when(value: object) -> dt.datetime | None:
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _params(query: str) -> str:
+    """A stored count query (JSON of the parameters) as ``param=value`` pairs."""
+    try:
+        params = json.loads(query)
+    except (TypeError, ValueError):
+        return str(query)
+    return " ".join(f"{k}={v}" for k, v in sorted(params.items())) if isinstance(params, dict) else str(query)
 
 
 def _wide(parts: dict[str, pl.DataFrame], index: str, order: Sequence[str] | Sequence[int]) -> pl.DataFrame:
@@ -91,11 +187,13 @@ def deck_data(
     queries: Sequence[str] = (),
     today: dt.date | None = None,
     counts: pl.DataFrame | None = None,
+    counts_info: CountsInfo | None = None,
 ) -> DeckData:
     """Every number of the deck; raises :class:`NoMatch` when the region has no trial under the filters.
 
-    ``filters`` are the dashboard's (phase, sponsor, area, status, years); their region is ignored
-    because the deck always shows the region against its peers.
+    ``filters`` are the dashboard's (phase, sponsor, area, status, study type, years); their region is
+    ignored because the deck always shows the region against its peers. ``counts`` are the stored count-only
+    figures (:func:`trials.analytics.context.latest_counts`) and ``counts_info`` where they come from.
     """
     by_name = {r.name: r for r in regions}
     region = find_region(regions, region).name
@@ -105,9 +203,21 @@ def deck_data(
     f = replace(filters or Filters(), region=None)
     everyone = rank(frames, "region", f)
     labels = {k: region_label(k, by_name[k].label, lang) for k in keys}
+    short = {k: short_name(v) for k, v in labels.items()}
+    if len(set(short.values())) < len(short):  # two regions would look alike in a chart: keep the full names
+        short = dict(labels)
+    shown = everyone.filter(pl.col("key").is_in(keys)).with_columns(pl.col("key").cast(pl.String))
+    pops = frames.populations.get("region", {})
+    missing = [k for k in keys if k not in shown["key"].to_list()]  # no trial under the filters: a row of zeros
+    zeros = pl.DataFrame(
+        {"key": missing, **{m.column: [0.0 if m is PER_100K and pops.get(k) else None if m is PER_100K else 0
+                                       for k in missing] for m in HEADLINE}},
+        schema={"key": pl.String, **{m.column: shown.schema[m.column] for m in HEADLINE}},
+    )  # fmt: skip
     headline = (
-        sort_and_rank(everyone.filter(pl.col("key").is_in(keys)))
-        .with_columns(pl.col("key").cast(pl.String).replace_strict(labels).alias("name"))
+        pl.concat([shown.select("key", *(m.column for m in HEADLINE)), zeros])
+        .with_columns(pl.col("key").replace_strict(labels).alias("name"))
+        .pipe(sort_and_rank)
         .select("key", "name", *(m.column for m in HEADLINE), "rank")
     )
     if headline.filter((pl.col("key") == region) & (pl.col("trials") > 0)).height == 0:
@@ -129,10 +239,11 @@ def deck_data(
             ),
             pl.max_horizontal(peer_cols or [pl.lit(0)]).alias("peers_best"),
             pl.col("area").replace_strict(area_names).alias("area_name"),
+            *(pl.col(k).alias(f"k:{k}") for k in keys),
         )
         .filter(pl.col(region) > 0)
         .rename({region: "trials"})
-        .select("area", "area_name", "trials", "rank_among_peers", "peers_best")
+        .select("area", "area_name", "trials", "rank_among_peers", "peers_best", *(f"k:{k}" for k in keys))
         .sort(["rank_among_peers", "trials", "area"], descending=[False, True, False])
     )
     in_region = replace(f, region=region)
@@ -144,10 +255,16 @@ def deck_data(
         .select("name", "trials", "industry_trials", "recruiting_now")
     )  # fmt: skip
     year = (today or dt.date.today()).year
-    industry = replace(f, sponsor_classes=("INDUSTRY",), year_from=year - TREND_YEARS + 1, year_to=year)
+    # By start year: the filter's start years when it has them, else the last TREND_YEARS years (a window of
+    # first-posted years stays a filter; the chart still runs along start years).
+    last = f.year_to if f.date_field == "start" and f.year_to else year
+    first = f.year_from if f.date_field == "start" and f.year_from else last - TREND_YEARS + 1
+    industry = replace(f, sponsor_classes=("INDUSTRY",))
+    if f.date_field == "start":
+        industry = replace(industry, year_from=first, year_to=last)
     series = trend(frames, "region", replace(industry, region=None), keys)
     by_year = {k: series.filter(pl.col("key") == k).select("year", "trials") for k in keys}
-    years = list(range(year - TREND_YEARS + 1, year + 1))
+    years = list(range(first, last + 1))
     industry_by_year = _wide(by_year, "year", years)
     recruiting = (
         rank(frames, "institution", replace(in_region, statuses=("RECRUITING",)))
@@ -155,14 +272,25 @@ def deck_data(
         .select("name", pl.col("trials").alias("recruiting_now"))
         .head(10)
     )
-    context, position, share, code = _context(counts, by_name[region])
+    ctx = _context(counts, by_name[region], chosen, short, lang)
+    code = by_name[region].country
     return DeckData(
-        context=context,
-        country_position=position,
-        share_of_country=share,
+        context=ctx.table,
+        context_more=ctx.more,
+        context_more_max=ctx.more_max,
+        country_position=ctx.position,
+        share_of_country=ctx.share,
         country_code=code,
+        country_label=country_label(code, lang) if code else "",
+        country_per_million=ctx.country_per_million,
+        region_ahead_of=ctx.ahead,
+        counts_asked_at=ctx.asked_at,
+        counts_timestamp=ctx.timestamp,
+        count_queries=ctx.queries,
+        counts_info=counts_info or CountsInfo(state="missing" if counts is None or counts.height == 0 else "current"),
+        short=short,
         region=region,
-        label=by_name[region].label,
+        label=labels[region],
         peers=chosen,
         labels=labels,
         filters=f,
@@ -175,6 +303,11 @@ def deck_data(
         top_institutions=top,
         industry_by_year=industry_by_year,
         recruiting=recruiting,
+        recruiting_trials=studies_in(frames, "region", replace(in_region, statuses=("RECRUITING",)))
+        .sort(["start_date", "nct_id"], descending=[True, False], nulls_last=True)
+        .select("nct_id", "brief_title", "lead_sponsor_name")
+        .head(RECRUITING_TRIALS),
+        populations={k: int(frames.populations.get("region", {}).get(k) or 0) for k in keys},
         data_timestamp=frames.data_timestamp,
         queries=list(queries),
         synthetic=bool(frames.studies["synthetic"].fill_null(False).any()),

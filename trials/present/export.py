@@ -1,4 +1,5 @@
-"""Exports that carry no surprises: CSV cells neutralised against spreadsheet formula injection."""
+"""Exports that carry no surprises: CSV and XLSX cells (and the deck's chart workbooks, through
+:func:`neutral_text`) neutralised against spreadsheet formula injection."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def neutral_text(text: str) -> str:
+    """:func:`neutralise` for a text that must stay text (a chart category or series name, an XLSX string)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def to_csv(table: pl.DataFrame) -> str:
@@ -60,7 +66,7 @@ def to_xlsx(
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet("Ranking")
     for c, name in enumerate(table.columns):
-        sheet.write_string(0, c, name)
+        sheet.write_string(0, c, neutral_text(name))
     for r, row in enumerate(table.iter_rows(), start=1):
         for c, value in enumerate(row):
             if isinstance(value, bool):
@@ -68,7 +74,7 @@ def to_xlsx(
             elif isinstance(value, int | float):
                 sheet.write_number(r, c, value)
             elif value is not None:
-                sheet.write_string(r, c, str(value))
+                sheet.write_string(r, c, neutral_text(str(value)))
     prov = book.add_worksheet("Provenance")
     lines = [
         ("source", "ClinicalTrials.gov API v2, harvested by ruhr-trials"),
@@ -83,7 +89,7 @@ def to_xlsx(
     lines += [(f"filter: {k}", str(v)) for k, v in asdict(filters).items() if v not in (None, (), "")]
     lines += [(f"registry query {i}", q) for i, q in enumerate(queries, start=1)]
     for r, (k, v) in enumerate(lines):
-        prov.write_string(r, 0, k)
-        prov.write_string(r, 1, v)
+        prov.write_string(r, 0, neutral_text(k))
+        prov.write_string(r, 1, neutral_text(v))  # filters come from the URL: a sponsor "=HYPERLINK(...)" stays text
     book.close()
     return buf.getvalue()

@@ -46,26 +46,45 @@ class Rejected:
     nct_id: str | None = None
 
 
-_NCT_IN_RAW = re.compile(rb'"nctId"\s*:\s*"([^"]{1,32})"')
+_NCT_IN_RAW = re.compile(rb'"nctId"\s*:\s*"([^"\\\x00-\x1f]{1,32})"')
 
 
 def guess_nct_id(raw: bytes) -> str | None:
-    """The NCT ID in a record we could not decode, so the quarantine can name it."""
+    """The NCT ID in a record we could not decode, so the quarantine can name it (and reconciliation
+    knows the registry returned it)."""
     m = _NCT_IN_RAW.search(raw)
-    return m.group(1).decode("utf-8", "replace") if m else None
+    if m is None:
+        return None
+    return m.group(1).decode("utf-8", "replace").strip().upper() or None
+
+
+def reject(raw: bytes, digest: str, reason: str, nct_id: str | None = None) -> Rejected:
+    """A quarantine entry; the reason is made storable on every database (no NUL characters)."""
+    return Rejected(raw, digest, reason.replace("\x00", "\\x00"), nct_id or guess_nct_id(raw))
 
 
 def classify(raw: bytes) -> Accepted | Rejected:
-    """Decode and normalise one record; never raises for bad content."""
+    """Decode and normalise one record; never raises for bad content.
+
+    Every way a record can fail is a :class:`Rejected` with its reason: malformed JSON or a wrong
+    type, text that is not UTF-8, nesting too deep to decode, no usable NCT ID, or a rule that
+    failed. (Values a database column cannot hold are caught before the write: ``db.limits``.)
+    """
     digest = content_hash(raw)
     try:
         study = decode_study(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        return Rejected(raw, digest, f"cannot decode record: {exc}", guess_nct_id(raw))
+        return reject(raw, digest, f"cannot decode record: {exc}")
+    except UnicodeDecodeError as exc:
+        return reject(raw, digest, f"cannot decode record: text that is not valid UTF-8 ({exc.reason})")
+    except RecursionError:
+        return reject(raw, digest, "cannot decode record: JSON nested too deeply")
+    except Exception as exc:
+        return reject(raw, digest, f"cannot decode record: {type(exc).__name__}: {exc}")
     try:
         # Compressing here, off the writer's thread, lets zlib (which releases the GIL) overlap writes.
         return Accepted(enrich(normalise_study(study), study), raw, digest, compress(raw))
     except NormalisationError as exc:
-        return Rejected(raw, digest, str(exc), guess_nct_id(raw))
+        return reject(raw, digest, str(exc))
     except Exception as exc:  # a bug in a rule must not lose the record: keep it with the reason
-        return Rejected(raw, digest, f"normalisation failed: {type(exc).__name__}: {exc}", guess_nct_id(raw))
+        return reject(raw, digest, f"normalisation failed: {type(exc).__name__}: {exc}")

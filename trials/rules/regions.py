@@ -67,8 +67,24 @@ def _line_of(text: str, key: str, occurrence: int) -> int | None:
     return None
 
 
+#: The keys a ``[[region]]`` and a ``[[region.place]]`` table may have (any other key is a typo: an error).
+REGION_KEYS = {"name", "label", "country", "default", "peers", "presets", "circles", "place"}
+PLACE_KEYS = {"id", "name", "country", "county", "lat", "lon", "population", "aliases"}
+
+
+def _number(value: Any) -> bool:
+    """A TOML number: true/false are not numbers here, although Python counts them as integers."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _known_keys(block: dict[str, Any], allowed: set[str], where: str) -> None:
+    extra = sorted(set(block) - allowed)
+    if extra:
+        raise ConfigError(f"{where}: unknown key {extra[0]!r} (known: {', '.join(sorted(allowed))})")
+
+
 def _circle(value: Any, where: str) -> Circle:
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, int | float) for v in value)):
+    if not (isinstance(value, list) and len(value) == 3 and all(_number(v) for v in value)):
         raise ConfigError(f"{where}: each circle must be [lat, lon, radius_km], got {value!r}")
     lat, lon, radius = (float(v) for v in value)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 500):
@@ -79,12 +95,22 @@ def _circle(value: Any, where: str) -> Circle:
 def _place(block: Any, where: str) -> RegionPlace:
     if not isinstance(block, dict):
         raise ConfigError(f"{where}: must be a table")
-    for key, kind in (("id", str), ("name", str), ("country", str), ("lat", (int, float)), ("lon", (int, float))):
-        if not isinstance(block.get(key), kind):
-            raise ConfigError(f"{where}: key {key!r} is missing or of the wrong type")
+    _known_keys(block, PLACE_KEYS, where)
+    for key in ("id", "name", "country"):
+        if not isinstance(block.get(key), str) or not block[key].strip():
+            raise ConfigError(f"{where}: key {key!r} is missing or not a text, got {block.get(key)!r}")
+    for key, limit in (("lat", 90), ("lon", 180)):
+        value = block.get(key)
+        if not _number(value):
+            raise ConfigError(f"{where}: key {key!r} is missing or not a number, got {value!r}")
+        assert value is not None  # a number (checked above)
+        if not -limit <= value <= limit:
+            raise ConfigError(f"{where}: key {key!r} = {value} is out of range (-{limit} to {limit} degrees)")
     pop = block.get("population", 0)
-    if not isinstance(pop, int) or pop < 0:
-        raise ConfigError(f"{where}: key 'population' must be a whole number >= 0")
+    if not isinstance(pop, int) or isinstance(pop, bool) or pop < 0:
+        raise ConfigError(f"{where}: key 'population' must be a whole number >= 0, got {pop!r}")
+    if not isinstance(block.get("county", ""), str):
+        raise ConfigError(f"{where}: key 'county' must be a text, got {block['county']!r}")
     aliases = block.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ConfigError(f"{where}: key 'aliases' must be a list of strings")
@@ -132,6 +158,8 @@ def parse_regions(text: str, source: str) -> list[Region]:
     for i, block in enumerate(blocks):
         line = _line_of(text, "region", i)
         where = f"{source}, line {line}, region #{i + 1}" if line else f"{source}, region #{i + 1}"
+        if not isinstance(block, dict):
+            raise ConfigError(f"{where}: must be a [[region]] table, got {block!r}")
         name = block.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"{where}: key 'name' is missing or empty")
@@ -139,6 +167,9 @@ def parse_regions(text: str, source: str) -> list[Region]:
         if name in names:
             raise ConfigError(f"{where}: duplicate region name")
         names.add(name)
+        _known_keys(block, REGION_KEYS, where)
+        if not isinstance(block.get("label", name), str):
+            raise ConfigError(f"{where}: key 'label' must be a text, got {block['label']!r}")
         circles = block.get("circles")
         if not isinstance(circles, list) or not circles:
             raise ConfigError(f"{where}: key 'circles' must list at least one [lat, lon, radius_km]")
@@ -181,9 +212,15 @@ def load_regions(path: Path | None = None) -> list[Region]:
         text = resources.files("trials.data").joinpath(BUILTIN_REGIONS).read_text(encoding="utf-8")
         return parse_regions(text, f"trials/data/{BUILTIN_REGIONS}")
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read regions file: {exc}") from exc
+        raise ConfigError(f"{path}: cannot read regions file: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text (byte {data[exc.start]:#04x}); save the file as "
+                          "UTF-8") from None  # fmt: skip
     return parse_regions(text, str(path))
 
 

@@ -22,6 +22,12 @@ from trials.source.retry import RetryPolicy, call_with_retries
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
+#: More studies than any query can match (the whole registry held about 570,000 in 2025): the page
+#: cap of a query whose ``totalCount`` is missing or beyond belief.
+MAX_STUDIES_PER_QUERY = 2_000_000
+#: Empty pages in a row, each with a new token, after which a cursor is given up as broken
+#: (one empty page after an exactly full last page is normal).
+MAX_EMPTY_PAGES = 3
 #: Requests per second when nothing else is said (the registry asks for about one).
 DEFAULT_RATE = 1.0
 
@@ -52,6 +58,17 @@ class StudyQuery:
     def describe(self) -> str:
         inner = " ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.label} [{inner}]"
+
+
+def page_cap(total_count: int | None, page_size: int) -> int:
+    """The most pages a query may take: ``totalCount`` in pages plus two (a token may follow an
+    exactly full last page; the registry may grow while we page), and never more than
+    :data:`MAX_STUDIES_PER_QUERY` would take (also when there is no ``totalCount``)."""
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    hard = -(-MAX_STUDIES_PER_QUERY // size) + 2
+    if total_count is None:
+        return hard
+    return min(max(1, -(-max(total_count, 0) // size)) + 2, hard)
 
 
 def geo_filter(lat: float, lon: float, radius_km: float) -> str:
@@ -146,7 +163,7 @@ class CtgovClient:
             body = self.http.get("/studies", params)
             try:
                 return decode_page(body)
-            except msgspec.DecodeError as exc:
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
                 # A cut-off or garbled body: the server or the network failed, not the query.
                 raise TransientFault(f"unreadable JSON ({len(body)} bytes): {exc}") from exc
 
@@ -158,6 +175,8 @@ class CtgovClient:
                 "pages stored before it are kept whole and earlier data is unchanged. "
                 "Run the harvest again later to complete it.",
             )
+        except ApiUnavailable:
+            raise  # its message names the query (with its parameters) and the page already
         except ApiError as exc:
             raise type(exc)(f"query {query.label!r} page {page_no}: {exc}") from exc
 
@@ -173,14 +192,48 @@ class CtgovClient:
         return int(page.totalCount)
 
     def pages(self, query: StudyQuery, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[StudiesPage]:
-        """Every page of ``query``; ``totalCount`` arrives on the first page only."""
+        """Every page of ``query``; ``totalCount`` arrives on the first page only.
+
+        A broken or hostile cursor ends in an :class:`ApiError` naming the query and the page,
+        after the pages before it were handed over: a token the API sent before (the same token
+        again, or a cycle A -> B -> A), :data:`MAX_EMPTY_PAGES` empty pages in a row, or more
+        pages than :func:`page_cap` allows for the announced ``totalCount``.
+        """
+        size = min(page_size, MAX_PAGE_SIZE)
         token: str | None = None
         page_no = 1
+        cap = page_cap(None, size)
+        total: int | None = None
+        tokens: dict[str, int] = {}  # token -> the page that brought it
+        empty = 0
         while True:
-            page = self.fetch_page(query, page_no=page_no, page_size=page_size, token=token)
+            page = self.fetch_page(query, page_no=page_no, page_size=size, token=token)
+            if page_no == 1:
+                total = page.totalCount
+                cap = page_cap(total, size)
             yield page
             if not page.nextPageToken:
                 return
+            where = f"query {query.label!r} page {page_no}"
+            keep = "pages stored before it are kept whole and earlier data is unchanged"
+            if page.nextPageToken in tokens:
+                raise ApiError(
+                    f"{where}: the API sent the page token of page {tokens[page.nextPageToken]} again, "
+                    f"so its paging would never end; stopped ({keep})"
+                )
+            tokens[page.nextPageToken] = page_no
+            empty = 0 if page.studies else empty + 1
+            if empty >= MAX_EMPTY_PAGES:
+                raise ApiError(
+                    f"{where}: {empty} empty pages in a row, each with a new page token, so its paging "
+                    f"would never end; stopped ({keep})"
+                )
+            if page_no >= cap:
+                announced = "sent no totalCount" if total is None else f"announced totalCount {total}"
+                raise ApiError(
+                    f"{where}: the API {announced} but still sends a page token after {page_no} pages of {size}, "
+                    f"more than that can take; stopped ({keep})"
+                )
             token = page.nextPageToken
             page_no += 1
 
@@ -196,7 +249,7 @@ class CtgovClient:
         body = self._get("/version", {}, "GET /version")
         try:
             return decode_version(body)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(f"GET /version returned unreadable JSON: {exc}") from exc
 
 

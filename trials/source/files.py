@@ -7,6 +7,7 @@ list of records, or NDJSON (one record per line); each optionally gzip-compresse
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 import msgspec
 import orjson
 
-from trials.errors import TrialsError
+from trials.errors import ConfigError, TrialsError
+from trials.source.model import decode_page
 
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -35,9 +37,30 @@ def _open(path: Path) -> bytes:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except OSError as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise TrialsError(f"{path}: not a readable gzip file: {exc}") from exc
     return data
+
+
+def check_input_file(path: Path) -> None:
+    """Raise :class:`ConfigError` (one line) unless ``path`` is a readable file, and a whole gzip stream when it is
+    compressed: a truncated download is refused before a run starts, not found half-way (``Aborted!``)."""
+    if not path.exists():
+        raise ConfigError(f"--from-file: {path} does not exist")
+    if not path.is_file():
+        raise ConfigError(f"--from-file: {path} is not a file")
+    try:
+        with path.open("rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return
+        with gzip.open(path, "rb") as gz:
+            while gz.read(1 << 22):
+                pass
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ConfigError(f"--from-file: {path} is a damaged or truncated gzip file ({exc}); download or copy it "
+                          "again") from None  # fmt: skip
+    except OSError as exc:
+        raise ConfigError(f"--from-file: cannot read {path}: {exc.strerror or exc}") from None
 
 
 def iter_file_records(path: Path) -> Iterator[bytes]:
@@ -57,12 +80,24 @@ def iter_file_records(path: Path) -> Iterator[bytes]:
             return
     if stripped[:1] == b"[":
         try:
-            yield from (bytes(r) for r in _raw_list.decode(stripped))
+            try:
+                records = _raw_list.decode(stripped)
+            except RecursionError:  # a record nested too deep: split the list without recursion
+                records = decode_page(b'{"studies":' + stripped + b"}").studies
         except msgspec.DecodeError as exc:
             raise TrialsError(f"{path}: not valid JSON: {exc}") from exc
+        yield from (bytes(r) for r in records)
         return
     try:
         env = _envelope.decode(stripped)
+    except RecursionError:
+        # Nested too deep: a saved response is split without recursion, anything else is one record
+        # (decoding it quarantines it).
+        try:
+            yield from (bytes(r) for r in decode_page(stripped).studies)
+        except msgspec.DecodeError:
+            yield stripped.strip()
+        return
     except msgspec.DecodeError as exc:
         raise TrialsError(f"{path}: not valid JSON or NDJSON: {exc}") from exc
     if env.studies is not None:

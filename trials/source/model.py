@@ -7,6 +7,8 @@ on any of that; it fails only on a wrong *type*, and such a record goes to quara
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 
@@ -164,7 +166,65 @@ def decode_study(raw: bytes | msgspec.Raw) -> Study:
 
 
 def decode_page(body: bytes) -> StudiesPage:
-    return _page_decoder.decode(body)
+    """The page envelope with each study kept raw; a study nested too deep to decode does not cost the page.
+
+    msgspec checks every value's depth even when it keeps it raw; a page holding one record nested
+    thousands deep would fail whole. Such a page is split without recursion instead (slower, rare),
+    so that record goes to quarantine and the others are stored.
+    """
+    try:
+        return _page_decoder.decode(body)
+    except RecursionError:
+        return _split_deep_page(body)
+
+
+#: A JSON string (escapes included) or one structural character: enough to find nesting and commas.
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]')
+
+
+def _split_deep_page(body: bytes) -> StudiesPage:
+    """Split ``{"studies": [...], ...}`` into its raw studies by scanning tokens, never recursing."""
+    depth = 0
+    key: bytes | None = None
+    last_string: bytes | None = None
+    start = end = element = -1
+    studies: list[msgspec.Raw] = []
+    for m in _JSON_TOKEN.finditer(body):
+        tok = m.group()
+        if start >= 0 and end < 0:  # inside the studies array: depth 2 is where its elements are separated
+            if tok in (b"[", b"{"):
+                depth += 1
+            elif tok in (b"]", b"}"):
+                depth -= 1
+                if depth == 1:
+                    if body[element : m.start()].strip():
+                        studies.append(msgspec.Raw(body[element : m.start()].strip()))
+                    end = m.end()
+            elif tok == b"," and depth == 2:
+                studies.append(msgspec.Raw(body[element : m.start()].strip()))
+                element = m.end()
+            continue
+        if tok in (b"[", b"{"):
+            depth += 1
+            if tok == b"[" and depth == 2 and key == b'"studies"':
+                start = element = m.end()
+        elif tok in (b"]", b"}"):
+            depth -= 1
+        elif depth == 1:
+            if tok == b":":
+                key = last_string
+            elif tok == b",":
+                key = None
+            else:
+                last_string = tok
+    if start < 0 or end < 0:
+        raise msgspec.DecodeError("JSON is nested too deeply and has no readable 'studies' array")
+    try:
+        envelope = _page_decoder.decode(body[: start - 1] + b"[]" + body[end:])
+    except RecursionError as exc:
+        raise msgspec.DecodeError("JSON is nested too deeply outside its 'studies' array") from exc
+    envelope.studies = studies
+    return envelope
 
 
 def decode_version(body: bytes) -> VersionInfo:

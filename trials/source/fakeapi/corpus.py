@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from trials.source.fakeapi.fields import FieldNode, as_text, values_at
 from trials.textnorm import fold
 
 
@@ -26,6 +27,28 @@ class IndexedStudy:
     fields: dict[str, list[str]]
     #: the same values folded (case, accents) for text matching
     folded: dict[str, list[str]]
+    #: values of any other field, by dotted path, extracted when a query first asks for them
+    _values: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+    _folded: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def values(self, node: FieldNode) -> list[Any]:
+        """Every value of a field in this record (through lists), cached."""
+        found = self._values.get(node.path)
+        if found is None:
+            found = self._values[node.path] = values_at(self.record, node.path)
+        return found
+
+    def folded_texts(self, node: FieldNode) -> list[str]:
+        """The field's values as folded text (case and accents ignored), cached."""
+        found = self._folded.get(node.path)
+        if found is None:
+            found = self._folded[node.path] = [fold(as_text(v)) for v in self.values(node)]
+        return found
+
+    @property
+    def aliases(self) -> list[str]:
+        ids = _get(self.record, "protocolSection", "identificationModule", "nctIdAliases")
+        return [str(a).upper() for a in ids] if isinstance(ids, list) else []
 
 
 def _get(d: Any, *path: str) -> Any:
@@ -91,6 +114,8 @@ class Corpus:
         self._mtime_ns = -1
         self.studies: list[IndexedStudy] = []
         self.by_id: dict[str, IndexedStudy] = {}
+        #: NCTIdAlias -> the study's NCT ID (``GET /studies/{alias}`` redirects)
+        self.alias_of: dict[str, str] = {}
         self.generation = 0
         self.reload_if_changed()
 
@@ -120,6 +145,7 @@ class Corpus:
         studies.sort(key=lambda s: s.nct_id)
         self.studies = studies
         self.by_id = {s.nct_id: s for s in studies}
+        self.alias_of = {a: s.nct_id for s in studies for a in s.aliases if a not in self.by_id}
         self._mtime_ns = mtime
         self.generation += 1
         return True

@@ -5,6 +5,8 @@
 1-based number of the study request where it begins; without it, faults queue up one after the
 other from request 2, so the first page succeeds and the faults hit mid-harvest.
 ``empty-last-page`` takes no count: the last page of every search carries a token whose page is empty.
+``403`` answers like a CDN that blocks the client (an HTML "Access Denied" page), ``html`` sends an
+HTML page with status 200 (a captive portal or proxy), ``shape`` sends JSON of another shape.
 
 Example: ``429:2,503,drop,truncate,slow,empty-last-page`` or ``500:*@3``.
 """
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 
 from trials.errors import ConfigError
 
-KINDS = ("429", "429-no-retry-after", "500", "503", "slow", "drop", "truncate", "empty-last-page")
+KINDS = ("429", "429-no-retry-after", "500", "503", "slow", "drop", "truncate", "empty-last-page",
+         "403", "html", "shape")  # fmt: skip
 DEFAULT_START = 2
 
 
