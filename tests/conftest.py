@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,18 @@ SHARED = ROOT.parent / "shared" / "data"
 CTGOV = SHARED / "ctgov"
 REAL_CORPUS = CTGOV / "api_v2" / "corpus_v2_studies.ndjson.gz"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def clear_streamlit_caches() -> Iterator[None]:
+    """Streamlit's caches outlive an AppTest (and a test): every test starts with empty ones."""
+    st = sys.modules.get("streamlit")
+    if st is not None:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    yield
+    if st is not None:
+        st.cache_resource.clear()
 
 
 def require(condition: bool, reason: str) -> None:

@@ -60,3 +60,22 @@ def studies_in_region(records: list[dict[str, Any]], region: Region) -> set[str]
                 out.add(nct(r))
                 break
     return out
+
+
+APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
+
+
+def run_page(page: str, **params: str | list[str]) -> Any:
+    """Open one page of the app directly (as a shared link does) in Streamlit's AppTest; no exception allowed.
+
+    The timeout is only an upper bound for a slow run (a refresh starting a process), never a wait.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine, open_migrated
 from db.store import Store
-from tests.helpers import nct, read_ndjson, studies_in_region, write_ndjson
+from tests.helpers import nct, read_ndjson, run_page, studies_in_region, write_ndjson
 from trials.analytics.rankings import Filters, build_frames, rank
 from trials.cli.rank import RankArgs, run_rank
 from trials.jobs.refresh import STARTED
 from trials.rules.regions import load_regions
 from trials.source.fakeapi.server import FakeApiServer
 
-APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PAGES = ["overview", "rankings", "compare", "profile", "map", "world", "data"]
-
-
-@pytest.fixture(autouse=True)
-def clear_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -43,16 +33,6 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def harvested_url(real_db_url: str) -> str:
     return real_db_url
-
-
-def run_page(page: str, **params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.switch_page(f"app_pages/{page}.py")  # open the page directly, as a shared link does
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def table_with(at: AppTest, column: str) -> Any:

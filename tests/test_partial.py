@@ -119,7 +119,7 @@ def test_the_rankings_page_marks_partial_rows_with_a_note(real_db_url: str, monk
     """The app always ranks within a region (no partial row); a ranking that has partial rows gets the note."""
     import streamlit as st
 
-    from tests.test_app import run_page
+    from tests.helpers import run_page
     from trials.analytics import rankings
 
     st.cache_data.clear()

@@ -153,7 +153,8 @@ def test_profile_trial_list_shows_each_trials_areas_and_evidence(real_db_url: st
 def test_profile_page_lists_the_area_evidence(real_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import streamlit as st
 
-    from tests.test_app import run_page, table_with
+    from tests.helpers import run_page
+    from tests.test_app import table_with
 
     st.cache_data.clear()
     st.cache_resource.clear()

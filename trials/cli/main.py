@@ -12,6 +12,7 @@ import errno
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -437,9 +438,14 @@ def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor
     args = RankArgs(level=level, region=region, phases=phases, sponsor_classes=sponsor_classes,
                     sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from,
                     year_to=year_to, date_field=date_field, preset=preset, limit=limit, fmt=fmt)  # fmt: skip
+    _write_read_only(db_url, lambda engine: run_rank(engine, args))
+
+
+def _write_read_only(db_url: str | None, render: Callable[[Engine], str]) -> None:
+    """Open the database read-only, write what ``render`` makes of it to stdout; bad options exit 2 in one line."""
     engine = _reader(db_url)
     try:
-        sys.stdout.write(run_rank(engine, args))
+        sys.stdout.write(render(engine))
     except TrialsError as exc:
         _fail(exc, EXIT_USAGE)
     finally:
@@ -465,13 +471,7 @@ def studies(region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[
     args = StudiesArgs(region=region, phases=phases, sponsor_classes=sponsor_classes, sponsor_name=sponsor_name,
                        areas=areas, statuses=statuses, year_from=year_from, year_to=year_to, date_field=date_field,
                        fmt=fmt)  # fmt: skip
-    engine = _reader(db_url)
-    try:
-        sys.stdout.write(run_studies(engine, args))
-    except TrialsError as exc:
-        _fail(exc, EXIT_USAGE)
-    finally:
-        engine.dispose()
+    _write_read_only(db_url, lambda engine: run_studies(engine, args))
 
 
 @main.command()

@@ -253,13 +253,18 @@ class _Deck:
         _every_label(ca)
         return chart
 
-    def columns(self, slide: Any, left: int, top: int, width: int, height: int, categories: Sequence[str],
-                series: dict[str, Sequence[float]]) -> Any:  # fmt: skip
-        """Clustered columns, one series per region key (the region in the accent colour), legend on top."""
+    def _region_series(self, categories: Sequence[str], series: dict[str, Sequence[float]]) -> Any:
+        """Chart data with one series per region key, named by its short label (cells neutralised)."""
         cd = CategoryChartData()
         cd.categories = _neutral(categories)
         for key, values in series.items():
             cd.add_series(neutral_text(self.data.short[key]), [float(v) for v in values])
+        return cd
+
+    def columns(self, slide: Any, left: int, top: int, width: int, height: int, categories: Sequence[str],
+                series: dict[str, Sequence[float]]) -> Any:  # fmt: skip
+        """Clustered columns, one series per region key (the region in the accent colour), legend on top."""
+        cd = self._region_series(categories, series)
         chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, top, width, height, cd).chart
         self._chart_text(chart, 12)
         plot = chart.plots[0]
@@ -277,10 +282,7 @@ class _Deck:
     def lines(self, slide: Any, left: int, top: int, width: int, height: int, categories: Sequence[str],
               series: dict[str, Sequence[float]]) -> Any:  # fmt: skip
         """One line per region key: the region thick in the accent colour, the peers thin."""
-        cd = CategoryChartData()
-        cd.categories = _neutral(categories)
-        for key, values in series.items():
-            cd.add_series(neutral_text(self.data.short[key]), [float(v) for v in values])
+        cd = self._region_series(categories, series)
         chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, left, top, width, height, cd).chart
         self._chart_text(chart, 12)
         for key, s in zip(series, chart.plots[0].series, strict=True):
