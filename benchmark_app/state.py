@@ -88,6 +88,11 @@ def provenance_queries() -> list[str]:
     return _queries(url, data_version(url))
 
 
+def reader() -> Reader:
+    """The read-only view of the app's database (runs, quarantine, events, unplaced sites) for the Data page."""
+    return Reader(engine())
+
+
 def engine() -> Any:
     return _engine(db_url())
 

@@ -8,13 +8,12 @@ import streamlit as st
 from benchmark_app.admin import admin_refresh
 from benchmark_app.common import show_table
 from benchmark_app.i18n import t
-from benchmark_app.state import engine, frames, lang
-from db.reader import Reader
+from benchmark_app.state import frames, lang, reader
 from trials.present.markdown import quote_markdown
 
 lg = lang()
 st.title(t("data", lg))
-store = Reader(engine())
+store = reader()
 runs = store.runs(limit=50)
 fr = frames()
 stamp = quote_markdown(fr.data_timestamp) if fr.data_timestamp else t("unknown", lg)  # registry text: as code
