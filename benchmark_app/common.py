@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from benchmark_app.display import table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, is_empty, lang, regions, synthetic_share
 from trials.analytics.metrics import METRICS, PARTIAL, Metric
@@ -39,12 +40,8 @@ def show_table(
     empty: str | None = None,
     column_config: dict[str, Any] | None = None,
 ) -> None:
-    """A polars frame as a Streamlit table (or the ``empty`` message when it has no rows)."""
-    target = where if where is not None else st
-    if frame.height == 0 and empty is not None:
-        target.caption(empty)
-        return
-    target.dataframe(frame.to_pandas(), hide_index=True, key=key, column_config=column_config)
+    """A polars frame as a table in the page's language (:func:`benchmark_app.display.table`)."""
+    table(frame, key=key, lang=lang(), where=where, empty=empty, column_config=column_config)
 
 
 def metric_columns(lg: str) -> dict[str, Any]:
@@ -81,6 +78,29 @@ def with_labels(frame: pl.DataFrame, column: str, group: str, lg: str) -> pl.Dat
     return frame.with_columns(pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String))
 
 
+def is_synthetic(fr: Frames) -> bool:
+    """True when any of the data is synthetic: every download then says so."""
+    return synthetic_share(fr) > 0
+
+
+def download_buttons(ranking: pl.DataFrame, name: str, f: Filters, level: str) -> None:
+    """CSV and XLSX downloads of a ranking (with provenance; marked when the data is synthetic)."""
+    from benchmark_app.state import provenance_queries
+    from trials.present.export import to_csv, to_xlsx
+
+    lg, fr = lang(), frames()
+    synthetic = is_synthetic(fr)
+    name = f"SYNTHETIC_{name}" if synthetic else name
+    c1, c2 = st.columns(2)
+    c1.download_button(t("download_csv", lg), to_csv(ranking, synthetic), file_name=f"{name}.csv", mime="text/csv")
+    c2.download_button(
+        t("download_xlsx", lg),
+        to_xlsx(ranking, f, level, fr.data_version, fr.data_timestamp, provenance_queries(), synthetic),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
 def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | None = None) -> None:
     """Download buttons for the pitch deck (PPTX) and the one-page PDF, built from the current filters.
 
@@ -88,6 +108,7 @@ def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | Non
     """
     from db.reader import Reader
     from trials.analytics.context import counts_state, last_harvest, latest_counts
+    from trials.analytics.ties import country_data
     from trials.present.deck import build_pptx
     from trials.present.deck_data import CountsInfo, deck_data
     from trials.present.summary_pdf import build_pdf
@@ -100,8 +121,9 @@ def deck_buttons(fr: Frames, f: Filters, region: str, peers: Sequence[str] | Non
         # missing or older than the harvest; `trials counts`, `trials deck` and the scheduler refresh them).
         counts, harvested = latest_counts(engine()), last_harvest(engine())
         info = CountsInfo(counts_state(counts, harvested), "stored", harvested)
+        sc = Reader(engine()).site_countries()  # the international-ties slide (issue 17)
         return deck_data(fr, regs, region, peers, f, lg, Reader(engine()).last_good_queries(), counts=counts,
-                         counts_info=info)  # fmt: skip
+                         counts_info=info, countries=country_data(sc.studies, sc.places, regs))  # fmt: skip
 
     if studies_in(fr, "region", replace(f, region=region)).height == 0:  # what deck_data would refuse
         label = next((region_label(r.name, r.label, lg) for r in regs if r.name == region), region)

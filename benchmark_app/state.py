@@ -10,7 +10,8 @@ import streamlit as st
 
 from db.engine import default_db_url, open_existing
 from db.reader import Reader
-from trials.analytics.rankings import SPONSOR_CLASSES, Filters, Frames, build_frames
+from trials.analytics.frames_cache import load_frames
+from trials.analytics.rankings import SPONSOR_CLASSES, Filters, Frames
 from trials.errors import ConfigError, TrialsError
 from trials.present.labels import label
 from trials.present.markdown import quote_markdown
@@ -51,9 +52,12 @@ def data_version(url: str) -> tuple[int, int]:
     return Reader(_engine(url)).data_version()
 
 
-@st.cache_resource(max_entries=2, ttl=3600)
+@st.cache_resource(max_entries=1, show_spinner="Loading the analytics data (built once per harvest)…")
 def _frames(url: str, version: tuple[int, int]) -> Frames:
-    return build_frames(_engine(url), regions())
+    """One copy of the frames per process, shared by every session: loaded (memory-mapped) from the cache the
+    last good run wrote, or built once and cached when that is missing or stale. One entry: a new data version
+    replaces the old frames rather than keeping both in memory."""
+    return load_frames(_engine(url), regions())
 
 
 @st.cache_resource(max_entries=1)
@@ -86,6 +90,17 @@ def provenance_queries() -> list[str]:
     """The registry queries behind the current data (for export provenance)."""
     url = db_url()
     return _queries(url, data_version(url))
+
+
+@st.cache_resource(max_entries=1, ttl=3600)
+def _investigators(url: str, version: tuple[int, int]) -> pl.DataFrame:
+    return Reader(_engine(url)).investigators()
+
+
+def investigators() -> pl.DataFrame:
+    """The stored investigator rows (for the Profile page), read once per data version and shared (read-only)."""
+    url = db_url()
+    return _investigators(url, data_version(url))
 
 
 def reader() -> Reader:

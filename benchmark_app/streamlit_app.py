@@ -58,6 +58,7 @@ nav = st.navigation(
         st.Page(pages / "rankings.py", title=t("rankings", lg), url_path="rankings"),
         st.Page(pages / "compare.py", title=t("compare", lg), url_path="compare"),
         st.Page(pages / "profile.py", title=t("profile", lg), url_path="profile"),
+        st.Page(pages / "find_sites.py", title=t("find_sites", lg), url_path="find-sites"),
         st.Page(pages / "map.py", title=t("map", lg), url_path="map"),
         st.Page(pages / "world.py", title=t("world", lg), url_path="world"),
         st.Page(pages / "data.py", title=t("data", lg), url_path="data"),

@@ -32,6 +32,7 @@ ROWS_OF = {
     "browse_branches": "browse_branches",
     "collaborators": "collaborators",
     "study_areas": "areas",
+    "investigators": "investigators",
 }
 
 

@@ -165,6 +165,46 @@ class StudyAreaRow(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
 
 
+class InvestigatorRow(Base):
+    """A site's principal or sub-investigator, or a study's overall official (trials.rules.investigators).
+
+    Unlike the other child tables these rows are merged, never replaced: the registry deletes investigators
+    when a site or study closes, so a row the latest record no longer lists is kept with ``listed`` false and
+    the run and time it was first missed. ``key`` is built from the listing as the registry gives it (kind,
+    role, name, site), so ``trials renormalize`` rewrites the derived columns without losing the history.
+    No phone number or e-mail address is ever stored (they are not even decoded).
+    """
+
+    __tablename__ = "investigators"
+    __table_args__ = CLUSTERED
+    nct_id: Mapped[str] = _child_fk()
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # site | official
+    role: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(Text)  # as given (white space folded)
+    person: Mapped[str] = mapped_column(Text)  # titles and degrees stripped
+    name_key: Mapped[str] = mapped_column(Text)  # case-folded comparison key of ``person``
+    affiliation: Mapped[str | None] = mapped_column(Text)  # officials: as given, contact details cut out
+    site_ordinal: Mapped[int | None] = mapped_column(Integer)  # position of the site in the latest record
+    facility: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    # Derived from the site (trials.rules.enrich): re-computed by `trials renormalize`.
+    place_id: Mapped[str | None] = mapped_column(String(32))
+    place_name: Mapped[str | None] = mapped_column(Text)
+    regions: Mapped[str | None] = mapped_column(Text)
+    institution_id: Mapped[str | None] = mapped_column(Text)
+    institution_name: Mapped[str | None] = mapped_column(Text)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)  # in the latest stored record
+    # History (bookkeeping: left out of the content digest).
+    first_run_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    dropped_run_id: Mapped[int | None] = mapped_column(Integer)  # the run whose record no longer listed it
+    dropped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RawRecordRow(Base):
     """The record exactly as the API sent it (zlib), so normalisation can be re-run offline."""
 
@@ -332,6 +372,10 @@ CONTENT_TABLES = (
     table(BrowseBranchRow),
     table(CollaboratorRow),
     table(StudyAreaRow),
+    table(InvestigatorRow),
     table(RawRecordRow),
 )
-CHILD_TABLES = CONTENT_TABLES[1:]
+#: Investigators are merged with their history (``db.store``), never replaced with the other child rows.
+MERGED_TABLES = (table(InvestigatorRow),)
+#: The child tables replaced whole whenever a study is written (the raw record is upserted).
+CHILD_TABLES = tuple(t for t in CONTENT_TABLES[1:] if t not in MERGED_TABLES)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import DataError
 
 from db.limits import ROWS_OF, screen
-from db.models import CHILD_TABLES, CountSnapshotRow, StatusChangeRow, table
+from db.models import CHILD_TABLES, CountSnapshotRow, InvestigatorRow, StatusChangeRow, table
 from db.reader import COUNTS, EVENTS, QUARANTINE, QUERIES, RAW, RUNS, SITES, STUDIES, Reader
 from db.upsert import bulk_insert, insert_ignore, upsert
 from trials.rules.changes import site_events
@@ -28,6 +28,7 @@ from trials.rules.classify import Accepted, Rejected, compress, reject
 log = logging.getLogger(__name__)
 STATUS_CHANGES = table(StatusChangeRow)
 SNAPSHOTS = table(CountSnapshotRow)
+INVESTIGATORS = table(InvestigatorRow)
 #: Rows per INSERT statement when writing a snapshot.
 SNAPSHOT_BATCH = 5000
 
@@ -248,7 +249,11 @@ class Store(Reader):
                     }
                     for a in todo
                 ]
+                self._merge_investigators(conn, todo, existing, run_id, fetched, renormalize=force)
                 upsert(conn, RAW, raw_rows)
+            if not force:
+                changed = set(counts.changed_ids)
+                self._still_listed(conn, [n for n in ids if n not in changed], run_id, fetched)
             if rejected:
                 insert_ignore(
                     conn,
@@ -267,6 +272,73 @@ class Store(Reader):
                 )
                 counts.quarantined = len(rejected)
         return counts
+
+    @staticmethod
+    def _still_listed(conn: Connection, unchanged: list[str], run_id: int | None, at: dt.datetime) -> None:
+        """A harvest that fetched a study's record unchanged saw its listed investigators again."""
+        for chunk in _chunks(unchanged):
+            conn.execute(
+                update(INVESTIGATORS)
+                .where(INVESTIGATORS.c.nct_id.in_(chunk), INVESTIGATORS.c.listed.is_(True))
+                .values(last_run_id=run_id, last_seen_at=at)
+            )
+
+    @staticmethod
+    def _merge_investigators(conn: Connection, todo: list[Accepted], existing: list[str], run_id: int | None,
+                             at: dt.datetime, *, renormalize: bool) -> None:  # fmt: skip
+        """Merge the written studies' investigators into the stored ones, keeping their history.
+
+        A harvest: listed rows get this run as their last sighting (new ones as their first too), and stored
+        rows the record no longer lists are kept, marked not listed since this run. The registry deletes
+        investigators when a site closes: this is the only place they survive.
+
+        ``renormalize`` (the same raw records again, new rules): the history is left as it is; a row the new
+        rules produce for the first time counts as seen by the run that fetched the stored record, and a listed
+        row the new rules no longer produce was an artefact of the old rules and is deleted (rows already
+        marked not listed are history and stay).
+        """
+        known: set[tuple[str, str]] = set()
+        listed: dict[str, set[str]] = {}
+        fetched_by: dict[str, tuple[int | None, dt.datetime]] = {}
+        for chunk in _chunks(existing):
+            q = select(INVESTIGATORS.c.nct_id, INVESTIGATORS.c.key, INVESTIGATORS.c.listed).where(
+                INVESTIGATORS.c.nct_id.in_(chunk)
+            )
+            for nct_id, key, is_listed in conn.execute(q):
+                known.add((nct_id, key))
+                if is_listed:
+                    listed.setdefault(nct_id, set()).add(key)
+            if renormalize:
+                q = select(RAW.c.nct_id, RAW.c.run_id, RAW.c.fetched_at).where(RAW.c.nct_id.in_(chunk))
+                fetched_by.update({n: (r, f) for n, r, f in conn.execute(q)})
+        fresh: list[dict[str, Any]] = []
+        again: list[dict[str, Any]] = []
+        for a in todo:
+            nct_id = a.study.nct_id
+            seen_run, seen_at = fetched_by.get(nct_id, (run_id, at)) if renormalize else (run_id, at)
+            for row in a.study.investigators:
+                full = {**row, "listed": True, "dropped_run_id": None, "dropped_at": None}
+                if (nct_id, row["key"]) not in known:
+                    fresh.append({**full, "first_run_id": seen_run, "first_seen_at": seen_at,
+                                  "last_run_id": seen_run, "last_seen_at": seen_at})  # fmt: skip
+                elif renormalize:
+                    again.append(full)  # derived columns only: first and last sighting stay
+                else:
+                    again.append({**full, "last_run_id": run_id, "last_seen_at": at})
+            gone = listed.get(nct_id, set()) - {row["key"] for row in a.study.investigators}
+            if not gone:
+                continue
+            where = (INVESTIGATORS.c.nct_id == nct_id) & INVESTIGATORS.c.key.in_(sorted(gone))
+            if renormalize:
+                conn.execute(delete(INVESTIGATORS).where(where))
+            else:
+                conn.execute(
+                    update(INVESTIGATORS).where(where).values(listed=False, dropped_run_id=run_id, dropped_at=at)
+                )
+        if fresh:
+            bulk_insert(conn, INVESTIGATORS, fresh)
+        if again:
+            upsert(conn, INVESTIGATORS, again)
 
     @staticmethod
     def _site_events(

@@ -43,6 +43,20 @@ def clear_streamlit_caches() -> Iterator[None]:
         st.cache_resource.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def frames_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The analytics frame caches of every test go to a temporary folder (a PostgreSQL database's default,
+    ``data/cache``, would be inside the work tree); a test of the default places unsets the variable."""
+    path = tmp_path_factory.mktemp("frames-cache")
+    before = os.environ.get("TRIALS_CACHE_DIR")
+    os.environ["TRIALS_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("TRIALS_CACHE_DIR", None)
+    else:
+        os.environ["TRIALS_CACHE_DIR"] = before
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip (on a laptop) or fail (in CI) when a real part of the test is missing."""
     if condition:

@@ -85,9 +85,9 @@ def test_profile_of_a_site_lists_its_trials_with_registry_links(harvested_url: s
     top = rank(fr, "site", Filters(region="ruhr")).row(0, named=True)
     at = run_page("profile", region="ruhr", level="site", entity=top["key"])
     assert at.selectbox(key="prof_entity").value == top["key"]
-    listing = table_with(at, "registry")
+    listing = table_with(at, "nct_id")
     assert len(listing) == top["trials"]
-    assert all(u.startswith("https://clinicaltrials.gov/study/NCT") for u in listing["registry"])
+    assert all(u.startswith("https://clinicaltrials.gov/study/NCT") for u in listing["nct_id"])
     assert at.query_params["level"] == "site"
 
 
@@ -104,8 +104,8 @@ def test_rankings_preset_view_equals_the_cli_preset(harvested_url: str, monkeypa
 
 def test_map_of_sites_shows_each_ranked_site_once(harvested_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIALS_DB_URL", harvested_url)
-    at = run_page("map", region="ruhr")
-    shown = table_with(at, "lat")
+    at = run_page("map", region="ruhr", by="site")  # the map opens on cities; a link can ask for sites
+    shown = table_with(at, "trials")
     fr = build_frames(make_engine(harvested_url), load_regions())
     sites = rank(fr, "site", Filters(region="ruhr"))
     assert sorted(shown["trials"]) == sorted(sites["trials"].to_list())

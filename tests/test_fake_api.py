@@ -86,6 +86,33 @@ def test_geo_filter_in_km_and_miles(real_corpus: Path, fake_api: Start) -> None:
     assert mi == expected(25 * 1.609344)
 
 
+def test_distance_in_advanced_matches_the_geo_filter_and_combines_with_or(real_corpus: Path, fake_api: Start) -> None:
+    """``AREA[LocationGeoPoint]DISTANCE[...]`` (square brackets, as the real API wants) is ``filter.geo`` in Essie."""
+    server = fake_api(real_corpus)
+    essen = set(ids(all_pages(server, **{"filter.geo": "distance(51.456,7.012,40km)"})))
+    berlin = set(ids(all_pages(server, **{"filter.geo": "distance(52.518,13.406,25km)"})))
+    near = "AREA[LocationGeoPoint]DISTANCE[51.456,7.012,40km]"
+    assert set(ids(all_pages(server, **{"filter.advanced": near}))) == essen and essen
+    assert set(
+        ids(all_pages(server, **{"filter.advanced": "AREA[LocationGeoPoint]DISTANCE[51.456,7.012,25mi]"}))
+    ) == set(ids(all_pages(server, **{"filter.geo": "distance(51.456,7.012,25mi)"})))
+    either = f"{near} OR AREA[LocationGeoPoint]DISTANCE[52.518,13.406,25km]"
+    assert set(ids(all_pages(server, **{"filter.advanced": either}))) == essen | berlin
+    geo = "AREA[LocationGeoPoint]"
+    for bad in ("DISTANCE[51.4,7.0,40km]", "AREA[LocationCity]DISTANCE[51.4,7.0,40km]",
+                f"{geo}DISTANCE[51.4,7.0]", f"{geo}DISTANCE(51.4,7.0,40km)"):  # fmt: skip
+        r = get(server, "/studies", **{"filter.advanced": bad})
+        assert r.status_code == 400 and r.headers["content-type"].startswith("text/plain"), bad
+
+
+def test_a_request_line_beyond_8_kib_gets_414(real_corpus: Path, fake_api: Start) -> None:
+    server = fake_api(real_corpus)
+    many = ",".join(f"NCT{n:08d}" for n in range(1, 700))  # ~8.4 KB of IDs, commas encoded
+    r = get(server, "/studies", **{"filter.ids": many})
+    assert r.status_code == 414 and r.headers["content-type"].startswith("text/plain")
+    assert get(server, "/studies", **{"filter.ids": many[: 12 * 400]}).status_code == 200
+
+
 def test_locn_ids_status_and_advanced_filters(real_corpus: Path, fake_api: Start) -> None:
     server = fake_api(real_corpus)
     records = read_ndjson(real_corpus)

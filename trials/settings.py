@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     )
     refresh_args: str = Field(default="", description="Extra `trials harvest` options of the app's refresh.")
     log_dir: Path = Field(default=Path("data/logs"), description="Folder of the app refresh's log file refresh.log.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder of the analytics frame cache (one subfolder per database); unset: beside a SQLite file "
+        "(trials.db.frames), data/cache for PostgreSQL.",
+    )
     offline: bool = Field(
         default=False, description="`./run` only: harvest the synthetic corpus from the local fake API."
     )

@@ -6,42 +6,58 @@ import polars as pl
 import streamlit as st
 
 from benchmark_app.admin import admin_refresh
-from benchmark_app.common import show_table
+from benchmark_app.display import table
 from benchmark_app.i18n import t
-from benchmark_app.state import frames, lang, reader
-from trials.present.markdown import quote_markdown
+from benchmark_app.state import frames, lang, reader, regions
+from trials.present.labels import format_date, region_label
+from trials.rules.regions import regions_at
+
+RUN_COLUMNS = ["id", "started_at", "finished_at", "mode", "outcome", "data_timestamp", "pages", "studies_seen",
+               "inserted", "updated", "unchanged", "quarantined", "retries", "error"]  # fmt: skip
+SITE_SCHEMA = {"nct_id": pl.String, "facility": pl.String, "city": pl.String, "country": pl.String,
+               "flag": pl.String, "lat": pl.Float64, "lon": pl.Float64}  # fmt: skip
 
 lg = lang()
 st.title(t("data", lg))
 store = reader()
 runs = store.runs(limit=50)
 fr = frames()
-stamp = quote_markdown(fr.data_timestamp) if fr.data_timestamp else t("unknown", lg)  # registry text: as code
+stamp = format_date(fr.data_timestamp, lg, long=True) if fr.data_timestamp else t("unknown", lg)
 st.caption(f"{t('freshness', lg)}: {stamp}")
 if not runs:
     st.info(t("empty", lg))
 else:
-    cols = ["id", "started_at", "finished_at", "mode", "outcome", "data_timestamp", "pages", "studies_seen",
-            "inserted", "updated", "unchanged", "quarantined", "retries", "error"]  # fmt: skip
     st.subheader(t("harvest_runs", lg))
-    st.dataframe(pl.DataFrame([{c: r[c] for c in cols} for r in runs], infer_schema_length=None).to_pandas(),
-                 hide_index=True, key="runs")  # fmt: skip
+    table(pl.DataFrame([{c: r[c] for c in RUN_COLUMNS} for r in runs], infer_schema_length=None), key="runs", lang=lg)
 st.subheader(t("table_counts", lg))
-st.dataframe(pl.DataFrame([store.table_counts()]).to_pandas(), hide_index=True, key="counts")
+counts = store.table_counts()
+table(pl.DataFrame(list(counts.items()), schema={"table": pl.String, "rows": pl.Int64}, orient="row"), key="counts",
+      lang=lg)  # fmt: skip
 q = store.quarantine()
 st.subheader(t("quarantine", lg, n=len(q)))
 if q:
-    st.dataframe(pl.DataFrame(q).to_pandas(), hide_index=True, key="quarantine")
-unplaced = store.unplaced_sites(limit=500)
-st.subheader(t("unplaced", lg, n=len(unplaced)))
-if unplaced:
-    st.dataframe(pl.DataFrame(unplaced, schema=["nct_id", "facility", "city", "country", "flag"]).to_pandas(),
-                 hide_index=True, key="unplaced")  # fmt: skip
+    table(pl.DataFrame(q), key="quarantine", lang=lg)
+# Unplaced sites inside a configured region first (they can change a ranking), the rest folded away.
+unplaced = pl.DataFrame(store.unplaced_sites(limit=None), schema=SITE_SCHEMA, orient="row")
+labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
+inside = unplaced.with_columns(
+    pl.struct("lat", "lon").map_elements(lambda p: ", ".join(labels[n] for n in regions_at(p["lat"], p["lon"],
+                                                                                         regions())),
+                                         return_dtype=pl.String).alias("region")  # fmt: skip
+) if unplaced.height else unplaced.with_columns(pl.lit(None, pl.String).alias("region"))
+mine = inside.filter(pl.col("region") != "")
+rest = inside.filter(pl.col("region") == "").drop("region")
+st.subheader(t("unplaced_in_regions", lg, n=mine.height))
+st.caption(t("unplaced_in_regions_help", lg))
+table(mine.select("region", "nct_id", "facility", "city", "country", "flag"), key="unplaced", lang=lg,
+      empty=t("none", lg))  # fmt: skip
+with st.expander(t("unplaced_elsewhere", lg, n=rest.height)):
+    table(rest.drop("lat", "lon"), key="unplaced_rest", lang=lg, empty=t("none", lg))
 events = store.events(limit=200)
 st.subheader(f"{t('registry_changes', lg)} ({len(events)})")
 st.caption(t("registry_changes_help", lg))
 if events:
-    show_table(pl.DataFrame(events).select("observed_at", "nct_id", "kind", "detail", "run_id"), key="events")
+    table(pl.DataFrame(events).select("observed_at", "nct_id", "kind", "detail", "run_id"), key="events", lang=lg)
 st.subheader(t("how_counting", lg))
 st.markdown(t("counting", lg))
 admin_refresh(runs)

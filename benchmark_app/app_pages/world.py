@@ -5,23 +5,32 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import show_table
+from benchmark_app.common import is_synthetic
+from benchmark_app.display import bars, table
 from benchmark_app.i18n import t
-from benchmark_app.state import engine, home_region, lang, regions
+from benchmark_app.state import engine, frames, home_region, lang, regions
 from trials.analytics.context import EUROPE, latest_counts, position_in_europe, ranked, share_of_country
 from trials.analytics.rankings import DEFAULT_PRESET
 from trials.present.export import to_csv
-from trials.present.labels import region_label
-from trials.present.markdown import escape_markdown, quote_markdown
+from trials.present.labels import country_label, format_date, region_label
+from trials.present.markdown import escape_markdown
 
 lg = lang()
 st.title(t("world", lg))
+synthetic = is_synthetic(frames())
+if synthetic:  # the counts were asked of the same source as the harvest: a synthetic one
+    st.warning(t("synthetic", lg))
 counts = latest_counts(engine(), DEFAULT_PRESET)
 if counts.height == 0:
     st.info(t("no_counts", lg))
 else:
-    asked = quote_markdown(counts["asked_at"].max())
-    stamp = quote_markdown(counts["data_timestamp"][0])  # registry text: shown as text, never as markdown
+    asked = format_date(counts["asked_at"].max(), lg, long=True)
+    stamp = escape_markdown(format_date(counts["data_timestamp"][0], lg, long=True))  # registry text: never markdown
+    counts = counts.with_columns(  # country names in the reader's language; regions by their labels
+        pl.struct("scope", "key", "label").map_elements(
+            lambda r: country_label(r["key"], lg, r["label"]) if r["scope"] == "country"
+            else region_label(r["key"], r["label"], lg), return_dtype=pl.String).alias("label")
+    )  # fmt: skip
     st.caption(t("counts_caption", lg, preset=escape_markdown(DEFAULT_PRESET), stamp=stamp, asked=asked))
     names = [r.name for r in regions() if r.name in counts["key"].to_list()]
     wanted = st.query_params.get("region", home_region())
@@ -43,14 +52,16 @@ else:
     if scope == "europe":
         countries = ranked(counts.filter((pl.col("scope") == "country") & pl.col("grouping").is_in(EUROPE)))
     view = countries.select("rank", "label", "total", "per_million", "rank_per_million", "grouping")
-    show_table(view, key="w_countries")
-    st.bar_chart(countries.sort("per_million", descending=True).to_pandas(), x="label", y="per_million",
-                 horizontal=True, sort="-per_million")  # fmt: skip
+    table(view, key="w_countries", lang=lg)
+    home_label = country_label("DE", lg)
+    st.altair_chart(bars(countries, category="label", value="per_million", lang=lg, fmt="dec1", highlight=home_label,
+                         title=t("col.per_million", lg)), width="stretch")  # fmt: skip
     st.subheader(t("one_scale", lg))
     both = ranked(counts).select("label", "scope", "total", "per_million", "rank_per_million")
-    show_table(both, key="w_both")
-    st.download_button(t("download_csv", lg), to_csv(ranked(counts).drop("asked_at")), file_name="world_counts.csv",
-                       mime="text/csv", key="w_csv")  # fmt: skip
+    table(both, key="w_both", lang=lg)
+    name = "SYNTHETIC_world_counts" if synthetic else "world_counts"
+    st.download_button(t("download_csv", lg), to_csv(ranked(counts).drop("asked_at"), synthetic),
+                       file_name=f"{name}.csv", mime="text/csv", key="w_csv")  # fmt: skip
     with st.expander(t("queries", lg)):
         st.caption(t("queries_help", lg))
-        show_table(counts.select("label", "total", "query"), key="w_queries")
+        table(counts.select("label", "total", "query"), key="w_queries", lang=lg)

@@ -23,15 +23,17 @@ from typing import Literal
 
 import polars as pl
 
-#: Overall statuses that count as "recruiting now".
+#: Statuses (a site's own, else the trial's overall one) that count as "recruiting now".
 RECRUITING_NOW = ("RECRUITING",)
 #: Columns the aggregated ranking table carries for derived metrics (null where a column does not apply):
 #: inhabitants of the entity (cities, regions), distinct studies of the filtered region (shares), and the
 #: entity's trials in the previous window of the same length (growth).
 CONTEXT = ("population", "region_total", "prev_trials")
 
-NumberFormat = Literal["int", "dec1", "pct", "pct_signed"]
-Stage = Literal["count", "derived"]
+NumberFormat = Literal["int", "dec1", "dec2", "pct", "pct_signed"]
+#: ``extra``: a metric of :data:`EXTRA`, computed only on request (:mod:`trials.analytics.extras`), never by a plain
+#: ranking; its ``expr`` just names its column.
+Stage = Literal["count", "derived", "extra"]
 LANGS = ("en", "de")
 
 
@@ -58,9 +60,13 @@ INDUSTRY = Metric(
     "industry", "industry_trials", "metric.industry_trials", "unit.trials", "int", "count",
     (pl.col("sponsor_bucket") == "industry").sum().alias("industry_trials"), needs=("sponsor_bucket",),
 )  # fmt: skip
+#: Recruiting now at the entity: the site's own status where the registry gives one for the entity's site in that
+#: trial (``site_status`` of the links: RECRUITING if any of its sites there recruits), else the trial's overall
+#: status. A trial recruiting overall but whose site here is not (yet) recruiting does not count here.
 RECRUITING = Metric(
-    "recruiting", "recruiting_now", "metric.recruiting_now", "unit.trials", "int", "count",
-    pl.col("overall_status").is_in(list(RECRUITING_NOW)).sum().alias("recruiting_now"), needs=("overall_status",),
+    "recruiting", "recruiting_now", "metric.recruiting_now", "unit.recruiting_now", "int", "count",
+    pl.coalesce(pl.col("site_status").cast(pl.String), pl.col("overall_status")).is_in(list(RECRUITING_NOW)).sum()
+    .alias("recruiting_now"), needs=("overall_status",),
 )  # fmt: skip
 PER_100K = Metric(
     "per_100k", "per_100k", "metric.per_100k", "unit.per_100k", "dec1", "derived",
@@ -89,6 +95,36 @@ HEADLINE: tuple[Metric, ...] = (TRIALS, INDUSTRY, RECRUITING, PER_100K)
 PARTIAL = "partial"
 #: The flag columns of a ranking, in order (after the metrics' columns, before ``key``).
 FLAGS: tuple[str, ...] = (PARTIAL,)
+
+
+def _extra(name: str, fmt: NumberFormat, unit: str) -> Metric:
+    return Metric(name, name, f"metric.{name}", unit, fmt, "extra", pl.col(name))
+
+
+#: Site-intelligence metrics (issue 17): not columns of a plain ranking (that stays as users' scripts know it, and
+#: fast), but columns ``trials rank --metric NAME`` appends after ``key`` and the XLSX export's extra sheets carry.
+#: ``lq:<area>`` (column ``lq_<area>``) is the location quotient in one area (:data:`LQ`, see
+#: :mod:`trials.analytics.specialisation`); the ties are those of :mod:`trials.analytics.ties`, the experience
+#: figures those of :mod:`trials.analytics.experience`.
+LQ = Metric("lq", "lq", "metric.lq", "unit.lq", "dec2", "extra", pl.col("lq"))
+EXTRA: tuple[Metric, ...] = (
+    _extra("sponsor_hhi", "int", "unit.hhi"),
+    _extra("multinational_trials", "int", "unit.trials"),
+    _extra("multinational_share", "pct", "unit.share_of_trials"),
+    _extra("domestic_sponsor_trials", "int", "unit.trials"),
+    _extra("foreign_sponsor_trials", "int", "unit.trials"),
+    _extra("unknown_sponsor_trials", "int", "unit.trials"),
+    _extra("foreign_sponsor_share", "pct", "unit.share_of_trials"),
+    _extra("phase1_trials", "int", "unit.trials"),
+    _extra("first_in_human_trials", "int", "unit.trials"),
+    _extra("industry_share", "pct", "unit.share_of_trials"),
+    _extra("distinct_sponsors", "int", "unit.sponsors"),
+    _extra("median_enrollment", "int", "unit.participants"),
+    _extra("completed_share", "pct", "unit.share_of_closed"),
+    _extra("stopped_share", "pct", "unit.share_of_closed"),
+    _extra("median_days_to_posting", "int", "unit.days"),
+)
+EXTRA_BY_NAME = {m.name: m for m in EXTRA}
 
 
 def count_exprs() -> list[pl.Expr]:
@@ -132,6 +168,8 @@ def format_number(value: object, fmt: NumberFormat, lang: str = "en") -> str:
         text = f"{round(value):,}"
     elif fmt == "dec1":
         text = f"{value:,.1f}"
+    elif fmt == "dec2":
+        text = f"{value:,.2f}"
     elif fmt in ("pct", "pct_signed"):
         sign = "+" if fmt == "pct_signed" else ""
         text = f"{value * 100:{sign},.1f}"

@@ -103,6 +103,49 @@ def _packed(high: pl.Expr, low: pl.Expr) -> pl.Expr:
     return high.cast(pl.UInt64) * (1 << 32) + low.cast(pl.UInt64)
 
 
+def _recruiting_first(sites: pl.DataFrame) -> pl.DataFrame:
+    """The sites with their own recruitment status as ``site_status``, ordered so that the first row of every
+    (study, entity) pair (what :func:`_first_per_study` keeps) carries the entity's best answer: a site recruiting
+    there first, then any other stated status, then none (where the ranking falls back to the study's overall
+    status: :data:`trials.analytics.metrics.RECRUITING`). A stable sort, so otherwise the order is kept."""
+    status = pl.col("status") if "status" in sites.columns else pl.lit(None, dtype=pl.String)
+    sites = sites.with_columns(status.alias("site_status")).drop("status", strict=False)
+    text = pl.col("site_status").cast(pl.String)
+    order = pl.when(text.is_in(list(metrics.RECRUITING_NOW))).then(0).when(text.is_not_null()).then(1).otherwise(2)
+    return sites.sort(order.cast(pl.UInt8), maintain_order=True)
+
+
+def _phase_bucket_frame(studies: pl.DataFrame, phases: pl.DataFrame) -> pl.DataFrame:
+    """(sid, phase_bucket): :func:`trials.rules.buckets.phase_buckets` of every study, in study order.
+
+    The rule runs once per distinct (phases, study type) combination (a few dozen), not once per study: a
+    Python call per study cost ~3 s of a 600,000-study frame build. A study's phases are one bit each, so its
+    set of phases is one integer (a sum per study, cheaper than collecting lists).
+    """
+    names = phases["phase"].cast(pl.String).unique().drop_nulls().sort().to_list()
+    if len(names) > 62:  # pragma: no cover (the registry has six phase values)
+        raise ValueError(f"too many distinct phases for a bit set: {len(names)}")
+    bits = {name: 1 << i for i, name in enumerate(names)}
+    masks = (
+        phases.filter(pl.col("phase").is_not_null())
+        .select("sid", pl.col("phase").cast(pl.String).replace_strict(bits, return_dtype=pl.Int64).alias("mask"))
+        .unique().group_by("sid").agg(pl.col("mask").sum())
+    )  # fmt: skip
+    keyed = studies.select("sid", "study_type").join(masks, on="sid", how="left", maintain_order="left")
+    keyed = keyed.with_columns(pl.col("mask").fill_null(0))
+    combos = keyed.select("mask", "study_type").unique(maintain_order=True)
+    buckets = [
+        phase_buckets([name for name, bit in bits.items() if mask & bit], study_type)
+        for mask, study_type in combos.rows()
+    ]
+    table = combos.with_columns(pl.Series("phase_bucket", buckets, dtype=pl.List(pl.String)))
+    return (
+        keyed.join(table, on=["mask", "study_type"], how="left", nulls_equal=True, maintain_order="left")
+        .select("sid", "phase_bucket").explode("phase_bucket")
+        .with_columns(pl.col("phase_bucket").cast(pl.Categorical))
+    )  # fmt: skip
+
+
 def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame, sites: pl.DataFrame,
                 regions: Sequence[Region] = (), data_version: str = "") -> Frames:  # fmt: skip
     """Frames from raw tables (separate from the database so tests can build them by hand).
@@ -122,23 +165,19 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
         .alias("sponsor_bucket"),
     )
     phases = phases.select(sid(), pl.col("phase").cast(cat))
-    by_study = phases.group_by("sid").agg(pl.col("phase").cast(pl.String))
-    types = dict(zip(studies["sid"], studies["study_type"], strict=True))
-    listed = dict(zip(by_study["sid"], by_study["phase"].to_list(), strict=True))
-    rows = [(n, b) for n in studies["sid"] for b in phase_buckets(listed.get(n, []), types.get(n))]
-    phase_frame = pl.DataFrame(rows, schema={"sid": pl.UInt32, "phase_bucket": pl.String}, orient="row")
-    phase_frame = phase_frame.with_columns(pl.col("phase_bucket").cast(cat))
+    phase_frame = _phase_bucket_frame(studies, phases)
     evidence = pl.col("evidence") if "evidence" in areas.columns else pl.lit(None, dtype=pl.String).alias("evidence")
     areas = areas.select(sid(), pl.col("area").cast(cat), evidence.cast(cat))
-    sites = sites.with_columns(sid()).drop("nct_id")
+    sites = _recruiting_first(sites.with_columns(sid()).drop("nct_id"))
 
     cities = _first_per_study(sites, "place_id").select(
-        "sid", pl.col("place_id").alias("key"), pl.col("place_name").alias("name")
+        "sid", pl.col("place_id").alias("key"), pl.col("place_name").alias("name"), "site_status"
     )
     real = sites.filter(~pl.col("placeholder").fill_null(False) & pl.col("institution_id").is_not_null())
     institutions = _first_per_study(real, "institution_id").select(
-        "sid", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id"
-    )
+        "sid", pl.col("institution_id").alias("key"), pl.col("institution_name").alias("name"), "place_id",
+        "site_status",
+    )  # fmt: skip
     # A site is a facility in a place, its spelling variants grouped (rules.institutions.site_groups):
     # key and label are made once per distinct (place, facility) pair.
     facilities = (
@@ -158,11 +197,11 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
         (pl.col("label") + " (" + pl.col("place_name").cast(pl.String) + ")").cast(cat).alias("name"),
     )  # fmt: skip
     site_level = _first_per_study(
-        real.select("sid", "place_id", "facility").join(facilities, on=["place_id", "facility"]), "key"
-    ).select("sid", "key", "name", "place_id")
+        real.select("sid", "place_id", "facility", "site_status").join(facilities, on=["place_id", "facility"]), "key"
+    ).select("sid", "key", "name", "place_id", "site_status")
     region_rows = _first_per_study(
         _first_per_study(sites.filter(pl.col("regions").is_not_null()), "regions")
-        .select("sid", pl.col("regions").cast(pl.String).str.split("|").alias("key"))
+        .select("sid", pl.col("regions").cast(pl.String).str.split("|").alias("key"), "site_status")
         .explode("key"),
         "key",
     )

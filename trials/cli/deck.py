@@ -8,12 +8,14 @@ from pathlib import Path
 
 from db.reader import Engine, Reader
 from trials.analytics.context import counts_state, last_harvest, latest_counts
-from trials.analytics.rankings import build_frames, studies_in
+from trials.analytics.frames_cache import load_frames
+from trials.analytics.rankings import studies_in
+from trials.analytics.ties import CountryData, country_data
 from trials.cli.rank import FilterArgs, parse_filters
 from trials.errors import TrialsError
 from trials.present.deck_data import CountsInfo, NoMatch, deck_data
 from trials.present.output import write_deck
-from trials.rules.regions import configured_regions, find_region
+from trials.rules.regions import Region, configured_regions, find_region
 
 
 @dataclass
@@ -75,7 +77,7 @@ def run_deck(engine: Engine, args: DeckArgs, say: Callable[[str], None] = lambda
     wanted = [p.strip() for p in args.peers.split(",") if p.strip()] if args.peers else None
     for p in wanted or []:
         find_region(regions, p)
-    frames = build_frames(engine, regions)
+    frames = load_frames(engine, regions)
     region = f.region or args.region
     if studies_in(frames, "region", f).height == 0:  # refuse before asking the registry for anything
         label = next(r.label for r in regions if r.name == region)
@@ -83,5 +85,12 @@ def run_deck(engine: Engine, args: DeckArgs, say: Callable[[str], None] = lambda
                       "(widen the filters or choose another region)")  # fmt: skip
     info = fresh_counts(engine, args, say)
     data = deck_data(frames, regions, region, wanted, replace(f, region=None), args.lang,
-                     Reader(engine).last_good_queries(), counts=latest_counts(engine), counts_info=info)  # fmt: skip
+                     Reader(engine).last_good_queries(), counts=latest_counts(engine), counts_info=info,
+                     countries=_site_countries(engine, regions))  # fmt: skip
     return DeckResult(write_deck(data, args.out), info)
+
+
+def _site_countries(engine: Engine, regions: list[Region]) -> CountryData:
+    """The site countries for the deck's international-ties slide (read apart from the ranking frames)."""
+    sc = Reader(engine).site_countries()
+    return country_data(sc.studies, sc.places, regions)

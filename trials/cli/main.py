@@ -426,18 +426,25 @@ def _filter_options(fn: Any) -> Any:
     help="A published search strategy (its own filters; shows Ruhr cities against the peers).",
 )
 @click.option("--limit", type=int, default=None, help="Show the first N rows.")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Append a site-intelligence column after key (repeatable): sponsor_hhi, multinational_share, "
+                   "foreign_sponsor_share, industry_share, phase1_trials, completed_share, lq:<area> (with --region), "
+                   "...; an unknown name lists them all.")  # fmt: skip
+@click.option("--sort-by", default=None, metavar="COLUMN", help="Order the rows by this column, largest first "
+              "(the rank column still ranks by trials).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @db_option
 def rank(level: str | None, region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[str, ...],
          sponsor_name: str | None, areas: tuple[str, ...], statuses: tuple[str, ...], year_from: int | None,
-         year_to: int | None, date_field: str, preset: str | None, limit: int | None, fmt: str,
-         db_url: str | None) -> None:  # fmt: skip
+         year_to: int | None, date_field: str, preset: str | None, limit: int | None, metrics: tuple[str, ...],
+         sort_by: str | None, fmt: str, db_url: str | None) -> None:  # fmt: skip
     """Rank institutions, sites, cities or regions by number of trials (counting rules below)."""
     from trials.cli.rank import RankArgs, run_rank
 
     args = RankArgs(level=level, region=region, phases=phases, sponsor_classes=sponsor_classes,
                     sponsor_name=sponsor_name, areas=areas, statuses=statuses, year_from=year_from,
-                    year_to=year_to, date_field=date_field, preset=preset, limit=limit, fmt=fmt)  # fmt: skip
+                    year_to=year_to, date_field=date_field, preset=preset, limit=limit, fmt=fmt,
+                    metrics=metrics, sort_by=sort_by)  # fmt: skip
     _write_read_only(db_url, lambda engine: run_rank(engine, args))
 
 
@@ -472,6 +479,26 @@ def studies(region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[
                        areas=areas, statuses=statuses, year_from=year_from, year_to=year_to, date_field=date_field,
                        fmt=fmt)  # fmt: skip
     _write_read_only(db_url, lambda engine: run_studies(engine, args))
+
+
+@main.command()
+@click.option("--region", default=None, metavar="NAME", help="Only investigators at a site in this region.")
+@click.option("--institution", default=None, metavar="NAME-OR-ID",
+              help="Only this institution: its id (e.g. de-essen-uk), else any whose name contains the text.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@db_option
+def investigators(region: str | None, institution: str | None, fmt: str, db_url: str | None) -> None:
+    """Investigators per person and role: site principal and sub-investigators and overall officials, with their
+    institution, city, trials (NCT IDs), first and last harvest that listed them, and since when the registry no
+    longer lists them (kept: the registry deletes them when a site closes).
+
+    A person is a name with titles and degrees stripped, within one institution: never merged across institutions
+    or on a similar name. No phone numbers or e-mail addresses are stored. Read-only.
+    """
+    from trials.cli.investigators import InvestigatorArgs, run_investigators
+
+    args = InvestigatorArgs(region=region, institution=institution, fmt=fmt)
+    _write_read_only(db_url, lambda engine: run_investigators(engine, args))
 
 
 @main.command()

@@ -6,8 +6,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from db.reader import Engine
-from trials.analytics.rankings import PRESETS, SPONSOR_CLASSES, Filters, build_frames, rank, rank_preset
+from trials.analytics.frames_cache import load_frames
+from trials.analytics.rankings import (
+    PRESETS,
+    SPONSOR_CLASSES,
+    Filters,
+    Frames,
+    rank,
+    rank_preset,
+)
+from trials.analytics.ties import CountryData
 from trials.errors import ConfigError
 from trials.present.export import to_csv
 from trials.present.tables import ranking_table
@@ -42,6 +53,8 @@ class RankArgs(FilterArgs):
     preset: str | None = None
     limit: int | None = None
     fmt: str = "table"
+    metrics: tuple[str, ...] = ()  # site-intelligence columns appended after key (trials.analytics.extras)
+    sort_by: str | None = None
 
 
 def _check(values: tuple[str, ...], allowed: tuple[str, ...] | list[str], what: str) -> tuple[str, ...]:
@@ -69,6 +82,10 @@ def parse_filters(args: FilterArgs, regions: Sequence[Region]) -> Filters:
 
 def run_rank(engine: Engine, args: RankArgs) -> str:
     regions = configured_regions()
+    if args.metrics:
+        from trials.analytics.extras import check_metrics
+
+        check_metrics(args.metrics)  # a typo fails before the frames are built
     if args.preset:
         if args.region:
             find_region(regions, args.region)  # an unknown region is an error with a preset too
@@ -79,11 +96,17 @@ def run_rank(engine: Engine, args: RankArgs) -> str:
             raise ConfigError("--by is required (institution, site, city or region), or use --preset")
         level = args.level
         f = parse_filters(args, regions)
-    frames = build_frames(engine, regions)
+    frames = load_frames(engine, regions)
     if args.preset:
         table = rank_preset(frames, args.preset, level, preset_regions(regions, args.preset))
     else:
         table = rank(frames, level, f)
+    if args.metrics:
+        table = _with_metrics(engine, frames, table, level, f, args.metrics, regions)
+    if args.sort_by:
+        if args.sort_by not in table.columns:
+            raise ConfigError(f"cannot sort by {args.sort_by!r}; columns: {', '.join(table.columns)}")
+        table = table.sort(args.sort_by, descending=True, nulls_last=True, maintain_order=True)
     if args.limit:
         table = table.head(args.limit)
     if args.fmt == "csv":
@@ -91,3 +114,21 @@ def run_rank(engine: Engine, args: RankArgs) -> str:
     if args.fmt == "json":
         return json.dumps(table.to_dicts(), ensure_ascii=False, indent=1) + "\n"
     return ranking_table(table)
+
+
+def _with_metrics(engine: Engine, frames: Frames, table: pl.DataFrame, level: str, f: Filters,
+                  names: Sequence[str], regions: Sequence[Region]) -> pl.DataFrame:  # fmt: skip
+    """The ranking with the ``--metric`` columns appended (the peers of ``lq:<area>`` are the region's)."""
+    from db.reader import Reader
+    from trials.analytics.extras import add_metrics, check_metrics
+    from trials.analytics.ties import country_data
+    from trials.rules.regions import default_peers
+
+    names = check_metrics(names)
+    peers = default_peers(find_region(regions, f.region), regions) if f.region else []
+
+    def countries() -> CountryData:
+        sc = Reader(engine).site_countries()
+        return country_data(sc.studies, sc.places, regions)
+
+    return add_metrics(table, frames, level, f, names, peers=peers, countries=countries)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from db.reader import Engine
-from trials.analytics.rankings import build_frames
+from trials.analytics.frames_cache import load_frames
 from trials.analytics.studies import joined, study_list
 from trials.cli.rank import FilterArgs, parse_filters
 from trials.present.export import to_csv
@@ -25,7 +25,7 @@ def run_studies(engine: Engine, args: StudiesArgs) -> str:
     """
     regions = configured_regions()
     f = parse_filters(args, regions)
-    table = study_list(build_frames(engine, regions), f)
+    table = study_list(load_frames(engine, regions), f)
     if args.fmt == "json":
         return json.dumps(table.to_dicts(), ensure_ascii=False, indent=1, default=str) + "\n"
     return to_csv(joined(table))

@@ -1,7 +1,9 @@
 """A harvest run: plan queries, fetch every page, de-duplicate, write page by page, record the run.
 
 Split as fetch (``trials.source.api``) / classify (``trials.rules.classify``) / save (``db.store``); this module
-only sequences them and keeps the books. Outcomes: ``success``; ``warning`` (the run finished but a
+only sequences them and keeps the books. A region harvest asks the registry once per study
+(:meth:`Harvester.harvest_once`): one count per region query, the queries OR-ed into a few combined
+searches, and full records only for new or changed studies. Outcomes: ``success``; ``warning`` (the run finished but a
 query's count differs from ``totalCount`` or records went to quarantine); ``failed`` (the run
 stopped; pages written before stay, nothing half-written); ``interrupted`` (Ctrl-C or killed).
 """
@@ -26,8 +28,10 @@ from trials.rules.regions import Region
 from trials.source.api import CtgovClient, StudyQuery, combine_advanced, since_filter
 from trials.source.files import iter_file_records
 from trials.source.model import StudiesPage
+from trials.source.plan import ID_FIELDS, combined_queries, decode_stamp, id_batches
 from trials.source.queries import region_queries
 
+log = logging.getLogger(__name__)
 FILE_BATCH = 1000
 #: A first page at least this full suggests enough work to pay for a decoder process.
 PARALLEL_MIN_STUDIES = 500
@@ -43,10 +47,12 @@ class QueryResult:
     returned: set[str] = field(default_factory=set)
     #: records received whose NCT ID could not be read (they could be any study)
     unnamed: int = 0
+    #: a count-only request: its studies arrive through the combined searches, so nothing is "received"
+    counted_only: bool = False
 
     @property
     def mismatch(self) -> bool:
-        return self.total_count is not None and self.total_count != self.received
+        return not self.counted_only and self.total_count is not None and self.total_count != self.received
 
     def note(self, items: list[Accepted | Rejected]) -> None:
         """Count a page's records and remember which studies they were."""
@@ -78,6 +84,8 @@ class HarvestReport:
     queries: list[QueryResult] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)  # every NCT ID accepted (de-duplicates the queries)
+    #: the once-per-study plan (empty for a plan that pages every query): how it went, in words
+    plan: list[str] = field(default_factory=list)
 
     def add(self, counts: PageCounts) -> None:
         self.inserted += counts.inserted
@@ -109,6 +117,7 @@ class HarvestReport:
             f"  inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged},"
             f" quarantined {self.quarantined}",
         ]
+        lines.extend(f"  {line}" for line in self.plan)
         if self.faults:
             lines.append(f"  {len(self.faults)} transient faults retried, first: {self.faults[0]}")
         for q in self.queries:
@@ -121,17 +130,28 @@ class HarvestReport:
         return "\n".join(lines)
 
 
+def with_since(query: StudyQuery, since: str | None) -> StudyQuery:
+    """``query`` restricted to records updated on or after ``since`` (YYYY-MM-DD), or as it is."""
+    if not since:
+        return query
+    adv = combine_advanced(query.params.get("filter.advanced"), since_filter(since))
+    return query.with_params(**{"filter.advanced": adv or ""})
+
+
 def plan_queries(regions: Iterable[Region], since: str | None = None) -> list[StudyQuery]:
     """Every region's queries, each restricted to records updated since ``since`` when given."""
-    plan = []
-    for region in regions:
-        for query in region_queries(region):
-            if since:
-                adv = combine_advanced(query.params.get("filter.advanced"), since_filter(since))
-                plan.append(query.with_params(**{"filter.advanced": adv or ""}))
-            else:
-                plan.append(query)
-    return plan
+    return [with_since(query, since) for region in regions for query in region_queries(region)]
+
+
+def to_fetch(registry: dict[str, str], stored: dict[str, str], done: set[str]) -> tuple[list[str], int]:
+    """The studies whose full record is needed, in NCT order, and how many are left alone.
+
+    A study is fetched when it is not stored (or marked removed) or the registry's LastUpdatePostDate differs
+    from the stored one (the registry moves that date with every posted change); ``done``: written earlier
+    in this run.
+    """
+    todo = sorted(n for n, date in registry.items() if n not in done and stored.get(n) != date)
+    return todo, len(registry) - len(todo) - len(done & registry.keys())
 
 
 def classify_tagged(
@@ -251,13 +271,144 @@ class Harvester:
     ) -> HarvestReport:
         """Run every query against the API and store what comes back (a full, incremental or reconciliation run)."""
         with run_log(self.store, mode=mode, source=client.base_url, request=request, progress=self.progress) as report:
+            report.data_timestamp = client.version().dataTimestamp
             self._harvest_pages(report, client, queries, page_size)
         return report
 
+    def harvest_once(
+        self,
+        client: CtgovClient,
+        queries: list[StudyQuery],
+        *,
+        request: dict[str, Any],
+        since: str | None = None,
+        mode: str = "full",
+        page_size: int = 1000,
+        ids_first: bool | None = None,
+    ) -> HarvestReport:
+        """Harvest the region ``queries`` asking the registry for each study's full record once.
+
+        1. One count-only request per query (``countTotal``, one record): its total, recorded.
+        2. The queries OR-ed into as few searches as a URL holds (:func:`combined_queries`), each paged
+           with its ``totalCount`` checked, projected to NCT ID and LastUpdatePostDate (an ID pass).
+        3. Full records of the new or changed studies only (:func:`to_fetch`), in ``filter.ids`` batches that
+           fit a URL, each batch a query whose total is checked, written batch by batch.
+
+        ``ids_first`` False (None: when the database holds no studies) pages the first combined search in full
+        records instead of IDs: on an empty database all its studies are new, so an ID pass would only add
+        requests; the later searches still page IDs, so a study they share with it is not fetched again.
+        ``since`` restricts counts and searches to records updated on or after that day. Written pages stay
+        when a run stops; the next run's ID pass finds them unchanged and fetches only the rest.
+        """
+        with run_log(self.store, mode=mode, source=client.base_url, request=request, progress=self.progress) as report:
+            report.data_timestamp = client.version().dataTimestamp
+            self._harvest_once(report, client, queries, since, page_size, ids_first)
+        return report
+
+    def _harvest_once(self, report: HarvestReport, client: CtgovClient, queries: list[StudyQuery],
+                      since: str | None, page_size: int, ids_first: bool | None) -> None:  # fmt: skip
+        stored = self.store.update_dates()
+        ids_only = bool(stored) if ids_first is None else ids_first
+        for i, query in enumerate(queries):
+            self._count(report, client, with_since(query, since), i, len(queries))
+        # Packed for the longer projection, so that every search fits whichever way it is paged.
+        fixed = client.page_params(StudyQuery("", {}), page_size=page_size, token=None)
+        combined = combined_queries(queries, since=since, fixed=fixed, base_url=client.base_url)
+        in_full = 0 if ids_only or not combined else 1
+        report.plan.append(
+            f"plan: {len(queries)} region queries counted; searched as {len(combined)} combined search(es), "
+            + ("the first in full records, the rest " if in_full else "")
+            + "NCT ID and LastUpdatePostDate only"
+        )
+        done: set[str] = set()
+        if in_full:
+            first = len(report.queries)
+            self._harvest_pages(report, client, [combined[0].query], page_size, offset=first)
+            done = set(report.queries[first].returned)
+        registry: dict[str, str] = {}
+        for n, c in enumerate(combined[in_full:]):
+            registry.update(self._id_pass(report, client, c.query, page_size, n, len(combined) - in_full))
+        todo, unchanged = to_fetch(registry, stored, done)
+        report.unchanged += unchanged
+        batches = id_batches(todo, fixed=fixed, base_url=client.base_url)
+        fetch = [
+            StudyQuery(f"fetch {k + 1}/{len(batches)}", {"filter.ids": ",".join(b)}) for k, b in enumerate(batches)
+        ]
+        first = len(report.queries)
+        self._harvest_pages(report, client, fetch, page_size, offset=first)
+        returned: set[str] = set().union(*(q.returned for q in report.queries[first:]))
+        gone = [n for n in todo if n not in returned]
+        report.plan.append(
+            f"distinct studies {len(done | registry.keys())}: {len(done)} received in the full-record search, "
+            f"{len(todo)} new or changed fetched by ID in {len(batches)} filter.ids batch(es), "
+            f"{unchanged} unchanged left alone"
+        )
+        if gone:
+            report.plan.append(f"! {len(gone)} studies of the ID pass did not come back by ID (e.g. {gone[0]})")
+            log.warning("%d studies listed by the ID pass were not returned by their NCT ID: %s", len(gone),
+                        ", ".join(gone[:20]))  # fmt: skip
+
+    def _count(self, report: HarvestReport, client: CtgovClient, query: StudyQuery, index: int, total: int) -> None:
+        """One region query's count-only request, recorded as its query row."""
+        ordinal = len(report.queries)
+        self.store.add_query(report.run_id, ordinal, query.label, dict(query.params))
+        self.progress.query_started(index + 1, total, f"count: {query.label}")
+        result = QueryResult(query.label, None, 0, 0, counted_only=True)
+        report.queries.append(result)
+        try:
+            result.total_count = client.count(query)
+        except TrialsError as exc:
+            report.requests, report.faults = client.requests_made, client.faults
+            self.store.finish_query(report.run_id, ordinal, outcome="failed", note=str(exc), **_query_values(result))
+            raise
+        result.pages = 1
+        report.pages += 1
+        report.requests, report.faults = client.requests_made, client.faults
+        note = "count only: its studies arrive through the combined searches"
+        self.store.finish_query(report.run_id, ordinal, outcome="counted", note=note, **_query_values(result))
+        self.progress.query_done(f"count: {query.label}", result.total_count or 0, result.total_count)
+
+    def _id_pass(self, report: HarvestReport, client: CtgovClient, query: StudyQuery, page_size: int,
+                 index: int, total: int) -> dict[str, str]:  # fmt: skip
+        """Page ``query`` projected to NCT ID and LastUpdatePostDate; returns NCT ID -> date, total checked."""
+        ordinal = len(report.queries)
+        self.store.add_query(report.run_id, ordinal, query.label, dict(query.params))
+        self.progress.query_started(index + 1, total, f"IDs: {query.label}")
+        result = QueryResult(query.label, None, 0, 0)
+        report.queries.append(result)
+        found: dict[str, str] = {}
+        try:
+            for page in client.pages(query, page_size=page_size, fields=ID_FIELDS):
+                if result.pages == 0:
+                    result.total_count = page.totalCount
+                result.pages += 1
+                report.pages += 1
+                result.received += len(page.studies)
+                for raw in page.studies:
+                    nct_id, date = decode_stamp(bytes(raw))
+                    if nct_id:
+                        found[nct_id] = date
+                        result.returned.add(nct_id)
+                    else:
+                        result.unnamed += 1
+                report.requests, report.faults = client.requests_made, client.faults
+                self.progress.page_done(result.pages, result.total_count, len(page.studies), result.received)
+        except TrialsError as exc:
+            report.requests, report.faults = client.requests_made, client.faults
+            self.store.finish_query(report.run_id, ordinal, outcome="failed", note=str(exc), **_query_values(result))
+            raise
+        outcome = "mismatch" if result.mismatch else "ok"
+        note = f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
+        if result.unnamed:
+            note = f"{note + '; ' if note else ''}{result.unnamed} record(s) without a readable NCT ID"
+        self.store.finish_query(report.run_id, ordinal, outcome=outcome, note=note, **_query_values(result))
+        self.progress.query_done(f"IDs: {query.label}", result.received, result.total_count)
+        return found
+
     def _harvest_pages(self, report: HarvestReport, client: CtgovClient, queries: list[StudyQuery],
-                       page_size: int) -> None:  # fmt: skip
+                       page_size: int, offset: int = 0) -> None:  # fmt: skip
+        """Page every query in full and write page by page; query ``i`` is the run's query ``offset + i``."""
         run_id = report.run_id
-        report.data_timestamp = client.version().dataTimestamp
         fetching = 0  # the query whose pages the generator is reading (it runs ahead of the writer)
 
         def tagged_pages() -> Iterator[tuple[int, StudiesPage | None]]:
@@ -269,7 +420,7 @@ class Harvester:
                 yield i, None  # the query is complete
 
         def start(i: int) -> QueryResult:
-            self.store.add_query(run_id, i, queries[i].label, dict(queries[i].params))
+            self.store.add_query(run_id, offset + i, queries[i].label, dict(queries[i].params))
             self.progress.query_started(i + 1, len(queries), queries[i].label)
             report.queries.append(QueryResult(queries[i].label, None, 0, 0))
             return report.queries[-1]
@@ -283,13 +434,13 @@ class Harvester:
         )
         try:
             for i, page, items in classified:
-                result = report.queries[i] if i < len(report.queries) else start(i)
+                result = report.queries[offset + i] if offset + i < len(report.queries) else start(i)
                 if page is None:
                     outcome = "mismatch" if result.mismatch else "ok"
                     note = (
                         f"API announced {result.total_count}, received {result.received}" if result.mismatch else None
                     )
-                    self.store.finish_query(run_id, i, outcome=outcome, note=note, **_query_values(result))
+                    self.store.finish_query(run_id, offset + i, outcome=outcome, note=note, **_query_values(result))
                     self.progress.query_done(result.label, result.received, result.total_count)
                     continue
                 if result.pages == 0:
@@ -303,10 +454,11 @@ class Harvester:
                     self.store.update_run(run_id, **report.counts())
         except TrialsError as exc:
             report.requests, report.faults = client.requests_made, client.faults
-            while len(report.queries) <= fetching:
-                start(len(report.queries))
-            failed = report.queries[fetching]
-            self.store.finish_query(run_id, fetching, outcome="failed", note=str(exc), **_query_values(failed))
+            while len(report.queries) <= offset + fetching:
+                start(len(report.queries) - offset)
+            failed = report.queries[offset + fetching]
+            self.store.finish_query(run_id, offset + fetching, outcome="failed", note=str(exc),
+                                    **_query_values(failed))  # fmt: skip
             raise
         report.requests, report.faults = client.requests_made, client.faults
 

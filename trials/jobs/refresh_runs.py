@@ -74,10 +74,11 @@ def incremental_harvest(
             return _record_skip(store, client, stamp, last)
         since = incremental_since(last)
         harvester = Harvester(store, progress=progress or LogProgress())
-        report = harvester.harvest(
+        report = harvester.harvest_once(
             client,
-            plan_queries(regions, since),
+            plan_queries(regions),
             request={"scheduled": True, "since": since, "regions": [r.name for r in regions]},
+            since=since,
             mode="incremental" if since else "full",
         )
         if after:

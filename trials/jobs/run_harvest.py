@@ -66,10 +66,11 @@ def run_harvest(args: HarvestArgs) -> HarvestReport:
                 after_good_run(engine, report)  # no API: snapshot only
                 return report
             with client_for(args) as client:
-                report = harvester.harvest(
+                report = harvester.harvest_once(
                     client,
-                    plan_queries(regions, args.since),
+                    plan_queries(regions),
                     request=request,
+                    since=args.since,
                     mode="incremental" if args.since else "full",
                     page_size=args.page_size,
                 )

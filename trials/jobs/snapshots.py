@@ -64,11 +64,12 @@ def take_snapshot(engine: Engine, run_id: int, frames: Frames | None = None) -> 
     return len(rows)
 
 
-def snapshot_after_run(engine: Engine, run_id: int) -> int | None:
-    """:func:`take_snapshot`, but a failure is logged, not raised: the harvest itself succeeded and
-    its data must stay visible; the next successful run takes the next snapshot."""
+def snapshot_after_run(engine: Engine, run_id: int, frames: Frames | None = None) -> int | None:
+    """:func:`take_snapshot` (from ``frames`` when given: those just built for the cache, so a run builds them
+    once), but a failure is logged, not raised: the harvest itself succeeded and its data must stay visible;
+    the next successful run takes the next snapshot."""
     try:
-        return take_snapshot(engine, run_id)
+        return take_snapshot(engine, run_id, frames)
     except Exception:
         log.exception("count snapshot after run %s failed (the harvested data is intact)", run_id)
         return None

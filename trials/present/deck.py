@@ -27,9 +27,9 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from trials.analytics.metrics import HEADLINE, PER_100K, RECRUITING, TRIALS, format_number
+from trials.analytics.metrics import EXTRA_BY_NAME, HEADLINE, LQ, PER_100K, RECRUITING, TRIALS, format_number
 from trials.present import textfit
-from trials.present.deck_data import DeckData, headline_header, headline_rows
+from trials.present.deck_data import STRONG_MIN, DeckData, headline_header, headline_rows
 from trials.present.describe import describe_filters, is_filtered
 from trials.present.export import neutral_text
 from trials.present.labels import (
@@ -446,9 +446,11 @@ def build_pptx(data: DeckData) -> bytes:
     _per_100k_slide(deck)
     _phase_slide(deck)
     _areas_slide(deck)
+    _strong_slide(deck)
     _institutions_slide(deck)
     _industry_slide(deck)
     _recruiting_slide(deck)
+    _ties_slide(deck)
     _methods_slides(deck)
     return deck.finish()
 
@@ -609,6 +611,72 @@ def _areas_slide(deck: _Deck) -> None:
                    right=[False, *([True] * (len(deck.keys) + 1))], highlight_col=1, bold=bold, size=15,
                    fill=int(Inches(0.55)))  # fmt: skip
     deck.caption(slide, label("deck.areas_caption", lg))
+
+
+def _strong_slide(deck: _Deck) -> None:
+    """Where the region is strong relative to its size: its location quotient per area against the peers (issue
+    17), the strongest areas as bars (1 = as the peers) and the top one or two explained in shares."""
+    d, lg = deck.data, deck.lg
+    if d.strong is None:
+        return
+    slide = deck.slide(label("deck.strong", lg, region=d.short[d.region]))
+    peers = join_words([d.short[p] for p in d.peers], lg)
+    caption = label("deck.strong_caption", lg, peers=peers, min=STRONG_MIN)
+    if d.strong.height == 0:
+        deck.text(slide, MARGIN, BODY_TOP, CONTENT, Inches(1.0), [label("deck.no_strong", lg)], size=18)
+        deck.caption(slide, caption)
+        return
+    rows = d.strong.to_dicts()
+    values = [float(r["lq"]) for r in rows]
+    chart_w = Inches(7.9)
+    deck.bars(slide, MARGIN, BODY_TOP, chart_w, CHART_BOTTOM - BODY_TOP, [r["area_name"] for r in rows], values,
+              [ACCENT if v >= 1 else PEER_COLOURS[0] for v in values], [LQ.format(v, lg) for v in values],
+              metric_label(LQ, lg), size=12)  # fmt: skip
+    left = MARGIN + chart_w + Inches(0.3)
+    gap = Inches(0.18)
+    top = [r for r in rows if r["lq"] >= 1][:2] or rows[:1]
+    h = int((CHART_BOTTOM - BODY_TOP - gap) / 2)
+    for i, r in enumerate(top):
+        text = label("deck.lq_callout", lg, area=r["area_name"], share=format_number(r["share"], "pct", lg),
+                     peer_share=format_number(r["peer_share"], "pct", lg))  # fmt: skip
+        deck.callout(slide, left, BODY_TOP + i * (h + gap), WIDTH - MARGIN - left, h, LQ.format(r["lq"], lg), text,
+                     ACCENT if r["lq"] >= 1 else INK, big=32)  # fmt: skip
+    deck.caption(slide, caption)
+
+
+def _ties_slide(deck: _Deck) -> None:
+    """International ties of the region against its peers (issue 17): multinational share, foreign lead sponsors
+    (where known), top partner countries."""
+    d, lg = deck.data, deck.lg
+    if d.ties is None or d.ties.height == 0:
+        return
+    slide = deck.slide(label("ties", lg))
+    rows = d.ties.to_dicts()
+    mine = next((r for r in rows if r["key"] == d.region), None)
+    if mine is None:
+        return
+    multi, foreign = EXTRA_BY_NAME["multinational_share"], EXTRA_BY_NAME["foreign_sponsor_share"]
+    unknown = EXTRA_BY_NAME["unknown_sponsor_trials"]
+    panel_w = Inches(3.6)
+    gap = Inches(0.18)
+    h = int((CHART_BOTTOM - BODY_TOP - gap) / 2)
+    deck.callout(slide, MARGIN, BODY_TOP, panel_w, h, multi.format(mine[multi.column], lg),
+                 f"{d.short[d.region]}: {metric_label(multi, lg)}", big=36)  # fmt: skip
+    deck.card(slide, MARGIN, BODY_TOP + h + gap, panel_w, h)
+    partners: list[Para] = [[Run(label("deck.partners", lg, region=d.short[d.region]), bold=True)],
+                            mine["top_partners"] or label("none", lg)]  # fmt: skip
+    deck.text(slide, MARGIN + Inches(0.12), BODY_TOP + h + gap + Inches(0.1), panel_w - Inches(0.24),
+              h - Inches(0.2), partners, size=16, smallest=9, gap=4)  # fmt: skip
+    left = MARGIN + panel_w + Inches(0.3)
+    header = [label("region", lg), metric_label(multi, lg), metric_label(foreign, lg), metric_label(unknown, lg),
+              label("top_partners", lg)]  # fmt: skip
+    body = [[d.short.get(r["key"], str(r["name"])), multi.format(r[multi.column], lg),
+             foreign.format(r[foreign.column], lg), unknown.format(r[unknown.column], lg), r["top_partners"] or "-"]
+            for r in rows]  # fmt: skip
+    deck.table(slide, left, BODY_TOP, WIDTH - MARGIN - left, CHART_BOTTOM - BODY_TOP, header, body,
+               [1.5, 1.3, 1.4, 1.3, 3.2], right=[False, True, True, True, False], highlight_row=0, size=13,
+               smallest=8, fill=int(Inches(0.5)))  # fmt: skip
+    deck.caption(slide, label("deck.ties_caption", lg))
 
 
 def _shorten(name: str, limit: int = 60) -> str:

@@ -16,7 +16,10 @@ import polars as pl
 from trials.analytics.context import CountsState, ahead_of, on_one_scale, position_in_europe, share_of_country
 from trials.analytics.metrics import HEADLINE, PARTIAL, PER_100K
 from trials.analytics.rankings import DEFAULT_PRESET, Filters, Frames, mix, rank, sort_and_rank, studies_in, trend
+from trials.analytics.specialisation import location_quotients
+from trials.analytics.ties import CountryData, partner_countries, peer_ties
 from trials.errors import ConfigError
+from trials.present.country_names import country_name
 from trials.present.labels import area_label, country_label, label, metric_label, phase_label, region_label
 from trials.rules.areas import AREA_BY_CODE
 from trials.rules.buckets import PHASE_BUCKETS
@@ -29,6 +32,10 @@ TREND_YEARS = 15
 CONTEXT_BARS = 24
 #: Recruiting trials listed (newest start first) where the recruiting institutions leave room.
 RECRUITING_TRIALS = 12
+#: The "strong relative to its size" slide: areas with at least this many of the region's trials (a quotient of
+#: one or two trials says little), at most this many areas.
+STRONG_MIN = 2
+STRONG_AREAS = 8
 
 
 class NoMatch(ConfigError):
@@ -88,6 +95,13 @@ class DeckData:
     count_queries: list[str] = field(default_factory=list)  # "name (total): parameters" of every figure used
     counts_info: CountsInfo = field(default_factory=CountsInfo)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # Where the region is strong relative to its size (issue 17): its areas with at least STRONG_MIN trials, by
+    # location quotient against the peers (trials.analytics.specialisation): area, area_name, trials_in_area,
+    # trials, share, peer_share, lq; strongest first, at most STRONG_AREAS rows. None: no slide.
+    strong: pl.DataFrame | None = None
+    # International ties of the region and its peers (trials.analytics.ties.peer_ties; the region first), when
+    # the caller gave the site countries; None: no slide.
+    ties: pl.DataFrame | None = None
 
     @property
     def mine(self) -> dict[str, object]:
@@ -188,6 +202,7 @@ def deck_data(
     today: dt.date | None = None,
     counts: pl.DataFrame | None = None,
     counts_info: CountsInfo | None = None,
+    countries: CountryData | None = None,
 ) -> DeckData:
     """Every number of the deck; raises :class:`NoMatch` when the region has no trial under the filters.
 
@@ -273,6 +288,7 @@ def deck_data(
         .head(10)
     )
     ctx = _context(counts, by_name[region], chosen, short, lang)
+    strong, ties = _strong_and_ties(frames, f, region, chosen, lang, countries)
     code = by_name[region].country
     return DeckData(
         context=ctx.table,
@@ -311,7 +327,34 @@ def deck_data(
         data_timestamp=frames.data_timestamp,
         queries=list(queries),
         synthetic=bool(frames.studies["synthetic"].fill_null(False).any()),
+        strong=strong,
+        ties=ties,
     )
+
+
+def _strong_and_ties(frames: Frames, f: Filters, region: str, peers: Sequence[str], lang: str,
+                     countries: CountryData | None) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:  # fmt: skip
+    """The region's location quotients against the deck's peers (areas with at least STRONG_MIN trials, strongest
+    first), and the ties of the region and its peers when the site countries are given."""
+    strong = None
+    if peers:
+        lq = location_quotients(frames, "region", f, peers, [region])
+        strong = (
+            lq.filter((pl.col("trials_in_area") >= STRONG_MIN) & pl.col("lq").is_not_null())
+            .with_columns(pl.col("area").replace_strict({c: area_label(c, lang) for c in AREA_BY_CODE},
+                                                        default=pl.col("area")).alias("area_name"))
+            .select("area", "area_name", "trials_in_area", "trials", "share", "peer_share", "lq")
+            .head(STRONG_AREAS)
+        )  # fmt: skip
+    ties = None
+    if countries is not None:
+        ties = peer_ties(frames, countries, f, region, peers)
+        partners = {}
+        for k in ties["key"].to_list():
+            top = partner_countries(frames, countries, "region", f, k).head(3).select("country", "trials").rows()
+            partners[k] = "; ".join(f"{country_name(c, lang)} ({n})" for c, n in top)
+        ties = ties.with_columns(pl.col("key").replace_strict(partners, default="").alias("top_partners"))
+    return strong, ties
 
 
 def headline_header(lang: str) -> list[str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -34,7 +35,21 @@ def neutral_text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(table: pl.DataFrame) -> str:
+#: The column a download of synthetic data carries in every row (and the XLSX's Provenance sheet says it first),
+#: so a file that leaves the app cannot be mistaken for registry data.
+SYNTHETIC_COLUMN = "synthetic_data"
+
+
+def mark_synthetic(table: pl.DataFrame, synthetic: bool) -> pl.DataFrame:
+    """``table`` with the :data:`SYNTHETIC_COLUMN` first when the data is synthetic (else unchanged)."""
+    if not synthetic:
+        return table
+    return table.select(pl.lit(label("synthetic_file", "en")).alias(SYNTHETIC_COLUMN), pl.all())
+
+
+def to_csv(table: pl.DataFrame, synthetic: bool = False) -> str:
+    """``table`` as CSV (cells neutralised), marked in every row when the data is ``synthetic``."""
+    table = mark_synthetic(table, synthetic)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.columns)
@@ -59,9 +74,13 @@ def to_xlsx(
     data_version: str,
     data_timestamp: str | None = None,
     queries: Sequence[str] = (),
+    synthetic: bool = False,
+    sheets: Mapping[str, pl.DataFrame] | None = None,
 ) -> bytes:
     """The ranking plus a 'Provenance' sheet: filters, data version and timestamp, queries, generated at, rules
-    (and, for a ranking with the ``partial`` column, what a partial count is)."""
+    (and, for a ranking with the ``partial`` column, what a partial count is). Synthetic data is marked in every
+    row and in the Provenance sheet's first line."""
+    table = mark_synthetic(table, synthetic)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = book.add_worksheet("Ranking")
@@ -75,8 +94,11 @@ def to_xlsx(
                 sheet.write_number(r, c, value)
             elif value is not None:
                 sheet.write_string(r, c, neutral_text(str(value)))
+    for title, frame in (sheets or {}).items():  # site intelligence (issue 17): one sheet per table, after the ranking
+        _write_frame(book.add_worksheet(neutral_text(title)[:31]), mark_synthetic(frame, synthetic))
     prov = book.add_worksheet("Provenance")
-    lines = [
+    lines = [("data", label("synthetic_file", "en"))] if synthetic else []
+    lines += [
         ("source", "ClinicalTrials.gov API v2, harvested by ruhr-trials"),
         ("registry data timestamp", data_timestamp or "unknown"),
         ("data version (harvest run)", data_version),
@@ -93,3 +115,21 @@ def to_xlsx(
         prov.write_string(r, 1, neutral_text(v))  # filters come from the URL: a sponsor "=HYPERLINK(...)" stays text
     book.close()
     return buf.getvalue()
+
+
+def _write_frame(sheet: Any, frame: pl.DataFrame) -> None:
+    """A frame on a worksheet: header, then rows; lists (the NCT IDs behind a figure) as ``|``-joined text, every
+    text neutralised, numbers as numbers (NaN and infinity left empty: a spreadsheet cannot hold them)."""
+    for c, name in enumerate(frame.columns):
+        sheet.write_string(0, c, neutral_text(name))
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
+                if math.isfinite(value):
+                    sheet.write_number(r, c, value)
+            elif isinstance(value, list):
+                sheet.write_string(r, c, neutral_text("|".join(str(v) for v in value)))
+            elif value is not None:
+                sheet.write_string(r, c, neutral_text(str(value)))

@@ -29,10 +29,16 @@ LANGS = ("en", "de")
 COUNTING = (
     "A study counts once per place or institution however many of its sites are there. A multi-phase or "
     "multi-area study counts in each bucket, so bucket counts add up to more than the total. Placeholder sites "
-    "('Research Site') count for their city, never as an institution.",
+    "('Research Site') count for their city, never as an institution. 'Recruiting now' counts a trial where one of "
+    "its sites there is itself recruiting; only where the registry gives those sites no status does the trial's "
+    "overall status stand in, so a trial recruiting overall does not count where its site is not yet, or no "
+    "longer, recruiting.",
     "Eine Studie zählt je Ort oder Einrichtung einmal, egal wie viele Zentren dort sind. Mehrphasige Studien oder "
     "Studien in mehreren Gebieten zählen in jeder Kategorie; die Summen sind daher größer als die Gesamtzahl. "
-    "Platzhalter ('Research Site') zählen für ihre Stadt, nie als Einrichtung.",
+    "Platzhalter ('Research Site') zählen für ihre Stadt, nie als Einrichtung. "
+    "'Aktuell rekrutierend' zählt eine Studie dort, wo eines ihrer Zentren selbst rekrutiert; nur wo das Register "
+    "diesen Zentren keinen Status gibt, gilt der Gesamtstatus der Studie. Eine insgesamt rekrutierende Studie "
+    "zählt daher nicht, wo ihr Zentrum noch nicht oder nicht mehr rekrutiert.",
 )
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -48,7 +54,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # Filters (sidebar)
     "region": ("Region", "Region"),
     "regions": ("Regions", "Regionen"),
-    "level": ("Rank", "Rangliste nach"),
+    "level": ("Rank by", "Rangliste nach"),
     "years": ("Start years", "Startjahre"),
     "date_field": ("Years count by", "Jahre nach"),
     "date_start": ("start date", "Studienbeginn"),
@@ -90,6 +96,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "metric.share_of_region": ("Share of the region", "Anteil an der Region"),
     "metric.growth": ("Growth", "Wachstum"),
     "unit.trials": ("trials (a study counts once per entity)", "Studien (eine Studie zählt je Eintrag einmal)"),
+    "unit.recruiting_now": ("trials recruiting at this entity now: the site's own status, else the trial's overall "
+                            "status", "Studien, die hier aktuell rekrutieren: Status des Zentrums, sonst "
+                            "Gesamtstatus der Studie"),
+    # Investigators (trials.analytics.investigators; the Profile page)
+    "inv_title": ("Investigators", "Prüfärztinnen und Prüfärzte"),
+    "inv_note": (
+        "Site principal and sub-investigators and the trials' overall officials as the registry lists them, kept when "
+        "it drops them (it deletes them when a site closes). One person is one name, titles stripped, within one "
+        "institution. All stored trials: the filters do not apply. No contact details are stored.",
+        "Haupt- und Mitprüfer der Zentren und die Verantwortlichen der Studien, wie das Register sie nennt; sie "
+        "bleiben erhalten, wenn das Register sie streicht (das geschieht, wenn ein Zentrum schließt). Eine Person ist "
+        "ein Name ohne Titel innerhalb einer Einrichtung. Alle gespeicherten Studien: Die Filter gelten hier nicht. "
+        "Kontaktdaten werden nicht gespeichert.",
+    ),
+    "inv_role": ("Role", "Rolle"),
+    "inv_listed": ("Listed by the registry", "Im Register genannt"),
+    "inv_still_listed": ("still listed", "weiterhin genannt"),
+    "inv_gone_since": ("no longer listed since {date}", "nicht mehr genannt seit {date}"),
+    "inv_pi": ("Principal investigator", "Hauptprüfer/in"),
+    "inv_sub": ("Sub-investigator", "Mitprüfer/in"),
+    "inv_chair": ("Study chair", "Studienvorsitz"),
+    "inv_director": ("Study director", "Studienleiter/in"),
+    "inv_site": ("{role} (site)", "{role} (Zentrum)"),
+    "inv_official": ("{role} (overall official)", "{role} (Gesamtstudie)"),
     "unit.per_100k": ("trials per 100,000 inhabitants", "Studien je 100.000 Einwohner"),
     "unit.share_of_region": ("% of the region's trials", "% der Studien der Region"),
     "unit.growth": ("% change against the previous window of the same length",
@@ -151,6 +181,142 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "freshness": ("Registry data as of", "Registerdaten vom"),
     "unknown": ("unknown", "unbekannt"),
     "none": ("None.", "Keine."),
+    # Table headers (benchmark_app.display: every table takes its headers from here; metrics from the metric table)
+    "col.rank": ("Rank", "Rang"),
+    "col.name": ("Name", "Name"),
+    "col.year": ("Year", "Jahr"),
+    "col.area": ("Therapeutic area", "Therapiegebiet"),
+    "col.areas": ("Therapeutic areas", "Therapiegebiete"),
+    "col.area_evidence": ("Why these areas (term -> MeSH tree or rule -> area)",
+                          "Warum diese Gebiete (Begriff -> MeSH-Baum oder Regel -> Gebiet)"),
+    "col.phase_bucket": ("Phase", "Phase"),
+    "col.sponsor_bucket": ("Sponsor type", "Sponsortyp"),
+    "col.lead_sponsor_name": ("Lead sponsor", "Hauptsponsor"),
+    "col.lead_sponsor_class": ("Lead sponsor class", "Sponsor-Klasse"),
+    "col.brief_title": ("Title", "Titel"),
+    "col.overall_status": ("Status", "Status"),
+    "col.old_status": ("Before", "Vorher"),
+    "col.new_status": ("After", "Nachher"),
+    "col.start_date": ("Start", "Beginn"),
+    "col.first_posted_date": ("First posted", "Erstregistrierung"),
+    "col.last_update_posted_date": ("Last update posted", "Letzte Aktualisierung"),
+    "col.places": ("Places", "Orte"),
+    "col.observed_at": ("Seen at", "Gesehen am"),
+    "col.last_seen": ("Last seen", "Zuletzt gesehen"),
+    "col.run_id": ("Harvest run", "Abruflauf"),
+    "col.kind": ("Change", "Änderung"),
+    "col.detail": ("Detail", "Detail"),
+    "col.id": ("Run", "Lauf"),
+    "col.started_at": ("Started", "Begonnen"),
+    "col.finished_at": ("Finished", "Beendet"),
+    "col.mode": ("Kind of run", "Art des Laufs"),
+    "col.outcome": ("Outcome", "Ergebnis"),
+    "col.data_timestamp": ("Registry data of", "Registerstand"),
+    "col.pages": ("Pages", "Seiten"),
+    "col.requests": ("Requests", "Anfragen"),
+    "col.studies_seen": ("Studies received", "Studien empfangen"),
+    "col.inserted": ("New", "Neu"),
+    "col.updated": ("Updated", "Aktualisiert"),
+    "col.unchanged": ("Unchanged", "Unverändert"),
+    "col.duplicates": ("Seen twice", "Doppelt"),
+    "col.quarantined": ("Quarantined", "In Quarantäne"),
+    "col.retries": ("Retries", "Wiederholungen"),
+    "col.error": ("Error", "Fehler"),
+    "col.content_hash": ("Record fingerprint", "Fingerabdruck des Datensatzes"),
+    "col.reason": ("Reason", "Grund"),
+    "col.facility": ("Facility (as registered)", "Einrichtung (wie registriert)"),
+    "col.city": ("City (as registered)", "Stadt (wie registriert)"),
+    "col.country": ("Country", "Land"),
+    "col.flag": ("Note", "Hinweis"),
+    "col.label": ("Name", "Name"),
+    "col.total": ("Trials", "Studien"),
+    "col.per_million": ("Trials per million inhabitants", "Studien je Mio. Einwohner"),
+    "col.rank_per_million": ("Rank per million", "Rang je Mio."),
+    "col.grouping": ("Group", "Gruppe"),
+    "col.scope": ("Kind", "Art"),
+    "col.query": ("Registry query", "Registerabfrage"),
+    "col.table": ("Table", "Tabelle"),
+    "col.rows": ("Rows", "Zeilen"),
+    "col.lat": ("Latitude", "Breite"),
+    "col.lon": ("Longitude", "Länge"),
+    "col.share": ("Share of the region's trials", "Anteil an den Studien der Region"),
+    "col.peer_share": ("Share among the peers", "Anteil bei den Vergleichsregionen"),
+    "col.share_short": ("Share (region)", "Anteil (Region)"),
+    "col.peer_share_short": ("Share (peers)", "Anteil (Vergleich)"),
+    "col.ratio": ("Relative weight (region / peers)", "Relatives Gewicht (Region / Vergleich)"),
+    "col.region": ("Region", "Region"),
+    # Codes in words (run log, registry changes, count scopes, place notes)
+    "outcome.success": ("success", "erfolgreich"),
+    "outcome.warning": ("success with warnings", "erfolgreich mit Warnungen"),
+    "outcome.failed": ("failed", "fehlgeschlagen"),
+    "outcome.interrupted": ("interrupted", "unterbrochen"),
+    "outcome.running": ("running", "läuft"),
+    "outcome.skipped": ("skipped (registry unchanged)", "übersprungen (Register unverändert)"),
+    "run_mode.full": ("full harvest", "Vollabruf"),
+    "run_mode.incremental": ("incremental", "inkrementell"),
+    "run_mode.file": ("from a file", "aus Datei"),
+    "run_mode.reconcile": ("reconciliation", "Abgleich"),
+    "run_mode.renormalize": ("re-normalisation", "Neu-Normalisierung"),
+    "event.site_removed": ("site removed", "Zentrum entfernt"),
+    "event.left_region": ("left the region", "Region verlassen"),
+    "event.removed": ("no longer in the registry's answer", "nicht mehr in der Registerantwort"),
+    "event.reappeared": ("back in the registry's answer", "wieder in der Registerantwort"),
+    "count_scope.country": ("country", "Land"),
+    "count_scope.region": ("region", "Region"),
+    "grouping.EU": ("EU", "EU"),
+    "grouping.EEA": ("EEA", "EWR"),
+    "grouping.Europe": ("Europe (other)", "Europa (sonstige)"),
+    "grouping.World": ("world", "Welt"),
+    "grouping.region": ("region", "Region"),
+    "place_flag.geo_point_disagrees": ("coordinates disagree with the city", "Koordinaten passen nicht zur Stadt"),
+    "first_rows": ("Showing the first {n} of {of} rows; the downloads hold all of them.",
+                   "Gezeigt werden die ersten {n} von {of} Zeilen; die Downloads enthalten alle."),
+    "choose": ("Any", "Alle"),
+    # Overview as a pitch
+    "overview_title": ("{region} at a glance", "{region} auf einen Blick"),
+    "against_peers": ("Against the other regions", "Im Vergleich mit den anderen Regionen"),
+    "against_peers_help": ("Each bar is a configured region under the same filters; {region} is highlighted.",
+                           "Jeder Balken ist eine konfigurierte Region mit denselben Filtern; {region} ist "
+                           "hervorgehoben."),
+    "growth_window": ("Growth {a}–{b} vs {c}–{d}", "Wachstum {a}–{b} ggü. {c}–{d}"),
+    "growth_tile": ("Growth {a}–{b}", "Wachstum {a}–{b}"),
+    "per_100k_tile": ("Per 100,000 inhabitants", "Je 100.000 Einwohner"),
+    "growth_help": ("Trials started in {a}–{b} against {c}–{d}, in % (the current year is left out: it is not over).",
+                    "Studienbeginne {a}–{b} gegenüber {c}–{d}, in % (das laufende Jahr zählt nicht: es ist nicht "
+                    "vorbei)."),
+    "strongest_relative": ("Where {region} is strong relative to its peers",
+                           "Wo {region} im Vergleich zu den Vergleichsregionen stark ist"),
+    "strongest_relative_help": ("Share of the region's trials in each area against the same share among its peers "
+                                "({peers}) combined; above 1 means the area weighs more in the region.",
+                                "Anteil der Studien der Region je Gebiet gegenüber demselben Anteil bei den "
+                                "Vergleichsregionen ({peers}) zusammen; über 1 heißt: das Gebiet wiegt in der Region "
+                                "schwerer."),
+    "series_region": ("{region}", "{region}"),
+    "series_peers": ("Peers combined", "Vergleichsregionen zusammen"),
+    "trend_zero_help": ("Every year of the window is shown; a year without trials is 0.",
+                        "Jedes Jahr des Zeitraums ist dabei; ein Jahr ohne Studien zählt 0."),
+    "all_regions": ("All regions as a table", "Alle Regionen als Tabelle"),
+    "studies_stored": ("studies in the database (every region)", "Studien in der Datenbank (alle Regionen)"),
+    "rank_among": ("Rank {rank} of {of} regions", "Rang {rank} von {of} Regionen"),
+    # Compare, Profile and Data notices
+    "rank_in_comparison": ("Rank in this comparison", "Rang in diesem Vergleich"),
+    "notice_unknown_entity": ("The link names {entity}, which is not in this ranking (or matches no trial under "
+                              "these filters): showing the first entry instead.",
+                              "Der Link nennt {entity}; dieser Eintrag ist nicht in der Rangliste (oder hat mit "
+                              "diesen Filtern keine Studie): gezeigt wird stattdessen der erste Eintrag."),
+    "preset_disabled": ("A preset is chosen: the filters on the left do not apply and are switched off.",
+                        "Eine Vorlage ist gewählt: die Filter links gelten nicht und sind abgeschaltet."),
+    "unplaced_in_regions": ("Unplaced sites inside the configured regions ({n})",
+                            "Nicht zugeordnete Zentren in den konfigurierten Regionen ({n})"),
+    "unplaced_in_regions_help": ("Sites whose city string we could not place but whose registry coordinates lie "
+                                 "inside a configured region's harvest circles: these are the ones that can change a "
+                                 "ranking.",
+                                 "Zentren, deren Stadtangabe nicht zugeordnet werden konnte, deren Koordinaten aber in "
+                                 "den Abrufkreisen einer konfigurierten Region liegen: nur diese können eine Rangliste "
+                                 "verändern."),
+    "unplaced_elsewhere": ("Other unplaced sites ({n})", "Weitere nicht zugeordnete Zentren ({n})"),
+    "synthetic_file": ("SYNTHETIC DATA: made-up records for testing, not registry data",
+                       "SYNTHETISCHE DATEN: erfundene Datensätze zum Testen, keine Registerdaten"),
     # Overview, Rankings, Compare
     "top_areas": ("Strongest therapeutic areas", "Stärkste Therapiegebiete"),
     "top_institutions": ("Top institutions", "Führende Einrichtungen"),
@@ -167,6 +333,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "their city's centre.",
                  "Das Register nennt Stadtmittelpunkte, keine Adressen: Zentren liegen auf einem kleinen Ring um "
                  "ihren Stadtmittelpunkt."),
+    "map.show": ("Show", "Anzeigen"),
+    "map.show_city": ("Cities", "Städte"),
+    "map.show_site": ("Trial sites", "Studienzentren"),
+    "map.size_legend": ("Circle area is proportional to the number of trials", "Kreisfläche proportional zur Zahl "
+                        "der Studien"),
+    "map.tip_point": ("{name}: {trials} trials", "{name}: {trials} Studien"),
+    "map.tip_area": ("{name}: {per_100k} trials per 100,000 inhabitants ({trials} trials)",
+                     "{name}: {per_100k} Studien je 100.000 Einwohner ({trials} Studien)"),
+    "map.shade": ("Shade municipalities by trials per 100,000 inhabitants",
+                  "Gemeinden nach Studien je 100.000 Einwohner einfärben"),
+    "map.shade_legend": ("Trials per 100,000 inhabitants", "Studien je 100.000 Einwohner"),
+    "map.no_trials": ("no trials", "keine Studien"),
+    "map.and_more": ("{value} and more", "ab {value}"),
+    "map.no_shapes": ("Municipal boundaries ship for the configured German municipalities only, so {region} is "
+                      "shown without shading.",
+                      "Gemeindegrenzen liegen nur für die konfigurierten deutschen Gemeinden bei, daher ist "
+                      "{region} ohne Einfärbung dargestellt."),
+    "map.attribution": ("Base map: country outlines from Natural Earth (public domain); municipal boundaries "
+                        "© GeoBasis-DE / BKG 2016 (dl-de/by-2-0); where online, map tiles © CARTO, "
+                        "© OpenStreetMap contributors.",
+                        "Grundkarte: Ländergrenzen aus Natural Earth (gemeinfrei); Gemeindegrenzen "
+                        "© GeoBasis-DE / BKG 2016 (dl-de/by-2-0); online Kartenkacheln © CARTO, "
+                        "© OpenStreetMap-Mitwirkende."),
     # Profile
     "top_sponsors": ("Top lead sponsors", "Häufigste Sponsoren"),
     "peers": ("Peers in the ranking", "Nachbarn in der Rangliste"),
@@ -427,6 +616,141 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "registry_phase.PHASE3": ("Phase 3", "Phase 3"),
     "registry_phase.PHASE4": ("Phase 4", "Phase 4"),
     "registry_phase.NA": ("Not applicable", "Nicht zutreffend"),
+    # Site intelligence (issue 17): experience, specialisation, concentration, international ties, Find sites
+    "metric.lq": ("Location quotient", "Standortquotient"),
+    "unit.lq": ("the area's share of the trials divided by its share of the peer set's trials (1 = as the peers)",
+                "Anteil des Gebiets an den Studien geteilt durch seinen Anteil bei den Vergleichsregionen (1 = wie "
+                "die Vergleichsregionen)"),
+    "metric.sponsor_hhi": ("Sponsor concentration (HHI)", "Sponsorenkonzentration (HHI)"),
+    "unit.hhi": ("Herfindahl-Hirschman index over the lead sponsors, 0 to 10,000",
+                 "Herfindahl-Hirschman-Index über die Hauptsponsoren, 0 bis 10.000"),
+    "metric.multinational_trials": ("Multinational trials", "Multinationale Studien"),
+    "metric.multinational_share": ("Share multinational", "Anteil multinational"),
+    "metric.domestic_sponsor_trials": ("Domestic lead sponsor", "Hauptsponsor aus dem Inland"),
+    "metric.foreign_sponsor_trials": ("Foreign lead sponsor", "Hauptsponsor aus dem Ausland"),
+    "metric.unknown_sponsor_trials": ("Sponsor country unknown", "Sponsorland unbekannt"),
+    "metric.foreign_sponsor_share": ("Share with a foreign lead sponsor", "Anteil mit ausländischem Hauptsponsor"),
+    "metric.phase1_trials": ("Phase 1 trials", "Phase-1-Studien"),
+    "metric.first_in_human_trials": ("First-in-human trials", "First-in-Human-Studien"),
+    "metric.industry_share": ("Industry share", "Industrieanteil"),
+    "metric.distinct_sponsors": ("Distinct lead sponsors", "Verschiedene Hauptsponsoren"),
+    "metric.median_enrollment": ("Median enrollment", "Median der Teilnehmerzahl"),
+    "metric.completed_share": ("Completed (of closed)", "Abgeschlossen (von beendeten)"),
+    "metric.stopped_share": ("Terminated or withdrawn (of closed)", "Abgebrochen oder zurückgezogen (von beendeten)"),
+    "metric.median_days_to_posting": ("Median days from start to first posting",
+                                      "Median der Tage vom Beginn bis zur Registrierung"),
+    "unit.share_of_trials": ("% of the trials", "% der Studien"),
+    "unit.sponsors": ("lead sponsors", "Hauptsponsoren"),
+    "unit.participants": ("participants as registered (anticipated or actual)",
+                          "Teilnehmende laut Register (geplant oder tatsächlich)"),
+    "unit.share_of_closed": ("% of the completed, terminated or withdrawn trials",
+                             "% der abgeschlossenen, abgebrochenen oder zurückgezogenen Studien"),
+    "unit.days": ("days (negative: registered before the start)", "Tage (negativ: vor Beginn registriert)"),
+    "experience": ("Experience profile", "Erfahrungsprofil"),
+    "experience_note": ("Each figure lists the trials behind it. Phase 1: the registry lists phase 1 or early phase 1; "
+                        "first-in-human: the title says so; closed: completed, terminated or withdrawn; enrollment as "
+                        "registered; days from the start date to the first posting.",
+                        "Zu jeder Zahl stehen die Studien dahinter. Phase 1: das Register nennt Phase 1 oder frühe "
+                        "Phase 1; First-in-Human: der Titel sagt es; beendet: abgeschlossen, abgebrochen oder "
+                        "zurückgezogen; Teilnehmerzahl laut Register; Tage vom Studienbeginn bis zur ersten "
+                        "Veröffentlichung."),
+    "exp.trials": ("Trials", "Studien"),
+    "exp.phase1": ("Phase 1 experience (phase 1 or early phase 1)", "Phase-1-Erfahrung (Phase 1 oder frühe Phase 1)"),
+    "exp.first_in_human": ("First-in-human (declared in the title)", "First-in-Human (im Titel genannt)"),
+    "exp.industry_share": ("Industry-sponsored share", "Anteil industriegesponsert"),
+    "exp.sponsors": ("Distinct lead sponsors", "Verschiedene Hauptsponsoren"),
+    "exp.median_enrollment": ("Median enrollment (as registered)", "Median der Teilnehmerzahl (laut Register)"),
+    "exp.closed": ("Closed trials (completed, terminated, withdrawn)",
+                   "Beendete Studien (abgeschlossen, abgebrochen, zurückgezogen)"),
+    "exp.completed_share": ("Completed, of the closed trials", "Abgeschlossen, von den beendeten Studien"),
+    "exp.stopped_share": ("Terminated or withdrawn, of the closed trials",
+                          "Abgebrochen oder zurückgezogen, von den beendeten Studien"),
+    "exp.days_to_posting": ("Median days from start to first posting",
+                            "Median der Tage vom Beginn bis zur Registrierung"),
+    "figure": ("Figure", "Kennzahl"),
+    "value": ("Value", "Wert"),
+    "trials_behind": ("Trials behind it", "Studien dahinter"),
+    "nct_ids": ("NCT IDs", "NCT-Nummern"),
+    "stopped_reasons": ("Why its trials stopped (the registry's reasons)",
+                        "Warum Studien beendet wurden (Gründe laut Register)"),
+    "why_stopped": ("Reason given", "Angegebener Grund"),
+    "specialisation": ("Specialisation against the peers", "Spezialisierung im Vergleich"),
+    "lq_explain": ("Location quotient: the area's share of these trials divided by its share of the peer set's trials "
+                   "({peers}); above 1 means stronger in the area than the peers, relative to size.",
+                   "Standortquotient: Anteil des Gebiets an diesen Studien geteilt durch seinen Anteil an den Studien "
+                   "der Vergleichsregionen ({peers}); über 1 heißt stärker in dem Gebiet als die Vergleichsregionen, "
+                   "gemessen an der Größe."),
+    "hhi_explain": ("Sponsor concentration: the Herfindahl-Hirschman index over the lead sponsors of these trials "
+                    "(sum of squared shares, 0-10,000); above 2,500 a few sponsors dominate, 10,000 means one.",
+                    "Sponsorenkonzentration: Herfindahl-Hirschman-Index über die Hauptsponsoren dieser Studien "
+                    "(Summe der quadrierten Anteile, 0-10.000); über 2.500 dominieren wenige Sponsoren, 10.000 heißt "
+                    "einer."),
+    "trials_in_area": ("Trials in the area", "Studien im Gebiet"),
+    "share": ("Share of its trials", "Anteil an seinen Studien"),
+    "peer_share": ("Share at the peers", "Anteil bei den Vergleichsregionen"),
+    "top_sponsor": ("Largest lead sponsor", "Größter Hauptsponsor"),
+    "top_share": ("Its share", "Sein Anteil"),
+    "no_peers": ("This region has no peers configured: no location quotients.",
+                 "Für diese Region sind keine Vergleichsregionen eingetragen: keine Standortquotienten."),
+    "ties": ("International ties", "Internationale Verbindungen"),
+    "ties_explain": ("Multinational: the trial has sites in more than one country. Lead sponsor side: the sponsor's "
+                     "country where the registry or our institution data gives it, else unknown (never guessed).",
+                     "Multinational: die Studie hat Zentren in mehr als einem Land. Sponsorseite: das Land des "
+                     "Hauptsponsors, wo das Register oder unsere Einrichtungsdaten es nennen, sonst unbekannt (nie "
+                     "geraten)."),
+    "partner_countries": ("Countries that share trials with it", "Länder mit gemeinsamen Studien"),
+    "home_country": ("Home country", "Heimatland"),
+    "top_partners": ("Top partner countries", "Wichtigste Partnerländer"),
+    "country": ("Country", "Land"),
+    "ties_peers": ("Compared with the peers", "Im Vergleich mit den Vergleichsregionen"),
+    "download_xlsx_intel": ("Download XLSX with site intelligence (specialisation, sponsors, experience, ties)",
+                            "XLSX mit Standortanalyse herunterladen (Spezialisierung, Sponsoren, Erfahrung, "
+                            "Verbindungen)"),
+    "find_sites": ("Find sites", "Zentren finden"),
+    "scout_intro": ("A shortlist of sites for a new trial: choose the area, phases and what the site must offer.",
+                    "Eine Auswahlliste von Zentren für eine neue Studie: Gebiet, Phasen und Anforderungen wählen."),
+    "scout_recruiting": ("Recruiting now", "Rekrutiert aktuell"),
+    "scout_industry": ("Industry experience", "Industrieerfahrung"),
+    "scout_rules": ("Matching: a trial in one of the areas and one of the phases. Recruiting now: a matching trial "
+                    "recruiting at this site (the site's own status; the trial's overall status where the site gives "
+                    "none). Industry experience: an industry-sponsored trial in any area or phase. Ranked by "
+                    "recruiting matching trials, then matching trials, then industry trials.",
+                    "Passend: eine Studie in einem der Gebiete und einer der Phasen. Rekrutiert aktuell: eine passende "
+                    "Studie rekrutiert an diesem Zentrum (Status des Zentrums; ohne ihn der Gesamtstatus der Studie). "
+                    "Industrieerfahrung: eine industriegesponserte Studie in beliebigem Gebiet oder beliebiger Phase. "
+                    "Sortiert nach rekrutierenden passenden Studien, dann passenden Studien, dann Industriestudien."),
+    "scout_found": ("{level} in {region} that match: {n}", "Passende {level} in {region}: {n}"),
+    "scout_none": ("No {level} in {region} match all of these conditions; relax one (for instance recruiting now).",
+                   "Keine {level} in {region} erfüllen alle Bedingungen; eine lockern (etwa rekrutiert aktuell)."),
+    "matching_trials_col": ("Matching trials", "Passende Studien"),
+    "recruiting_trials_col": ("Recruiting now (matching)", "Rekrutiert aktuell (passend)"),
+    "industry_trials_col": ("Industry trials (any area)", "Industriestudien (alle Gebiete)"),
+    "reasons": ("Why on the list", "Warum auf der Liste"),
+    "reason.matching": ("{n} matching trial(s): {ids}", "{n} passende Studie(n): {ids}"),
+    "reason.recruiting": ("recruiting now: {ids}", "rekrutiert aktuell: {ids}"),
+    "reason.industry": ("{n} industry-sponsored trial(s)", "{n} industriegesponserte Studie(n)"),
+    "reason.lq": ("location quotient in {area}: {lq}", "Standortquotient {area}: {lq}"),
+    "deck.strong": ("Where {region} is strong relative to its size", "Wo {region} gemessen an der Größe stark ist"),
+    "deck.strong_caption": ("Location quotient per therapeutic area: the area's share of the region's trials divided "
+                            "by its share of the peers' trials ({peers}); 1 = as the peers. Areas with at least {min} "
+                            "trials in the region.",
+                            "Standortquotient je Therapiegebiet: Anteil des Gebiets an den Studien der Region geteilt "
+                            "durch seinen Anteil bei den Vergleichsregionen ({peers}); 1 = wie die Vergleichsregionen. "
+                            "Gebiete mit mindestens {min} Studien in der Region."),
+    "deck.no_strong": ("No therapeutic area of the region can be compared with the peers under these filters.",
+                       "Kein Therapiegebiet der Region lässt sich unter diesen Filtern mit den Vergleichsregionen "
+                       "vergleichen."),
+    "deck.lq_callout": ("{area}: {share} of the region's trials, {peer_share} at the peers",
+                        "{area}: {share} der Studien der Region, {peer_share} bei den Vergleichsregionen"),
+    "deck.ties_caption": ("Multinational: sites in more than one country. Partner countries: other countries with "
+                          "sites in the region's trials. Foreign lead sponsor: the sponsor's country from our "
+                          "institution data differs from the region's; most sponsors' country is unknown and is not "
+                          "guessed.",
+                          "Multinational: Zentren in mehr als einem Land. Partnerländer: andere Länder mit Zentren in "
+                          "den Studien der Region. Ausländischer Hauptsponsor: das Land des Sponsors laut unseren "
+                          "Einrichtungsdaten weicht ab; für die meisten Sponsoren ist es unbekannt und wird nicht "
+                          "geraten."),
+    "deck.partners": ("{region}: top partner countries", "{region}: wichtigste Partnerländer"),
     # Countries of the count-only comparison (trials/data/countries.toml), as readers name them
     "country.AT": ("Austria", "Österreich"),
     "country.BE": ("Belgium", "Belgien"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import polars as pl
 from rich import box
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from trials.analytics.metrics import METRICS, PARTIAL
+from trials.analytics.metrics import EXTRA_BY_NAME, LQ, METRICS, PARTIAL, Metric
 from trials.present.labels import label, metric_label
 
 #: The mark of a row with partial counts (:data:`trials.analytics.metrics.PARTIAL`), explained under the table.
@@ -23,6 +24,7 @@ def ranking_table(table: pl.DataFrame, lang: str = "en", width: int = 160) -> st
     time window, is left out). Rows with partial counts carry a dagger, explained in a footnote. CSV and JSON keep
     the column names and raw numbers (and the ``partial`` column); this is for reading."""
     shown = [m for m in METRICS if m.column in table.columns and table[m.column].null_count() < table.height]
+    shown += extra_metrics(table)  # `trials rank --metric` columns, after the metric table's
     out = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     out.add_column(label("rank", lang), justify="right")
     out.add_column(label("name", lang), overflow="fold")
@@ -37,3 +39,15 @@ def ranking_table(table: pl.DataFrame, lang: str = "en", width: int = 160) -> st
     if PARTIAL in table.columns and table[PARTIAL].any():
         lines.append(f"{PARTIAL_MARK} {label('partial_note', lang)}")
     return "\n".join(lines).strip("\n") + "\n"
+
+
+def extra_metrics(table: pl.DataFrame) -> list[Metric]:
+    """The site-intelligence metrics (:data:`trials.analytics.metrics.EXTRA`, ``lq_<area>``) among ``table``'s
+    columns, in column order, each as a metric whose column is the table's."""
+    out: list[Metric] = []
+    for col in table.columns:
+        if col in EXTRA_BY_NAME:
+            out.append(EXTRA_BY_NAME[col])
+        elif col.startswith("lq_"):
+            out.append(replace(LQ, column=col))
+    return out

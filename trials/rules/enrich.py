@@ -10,6 +10,7 @@ from pathlib import Path
 
 from trials.rules.areas import classify_evidence
 from trials.rules.institutions import InstitutionResolver, default_resolver
+from trials.rules.investigators import link_institutions
 from trials.rules.normalise import NormalisedStudy
 from trials.rules.places import Gazetteer, build_gazetteer
 from trials.rules.regions import configured_regions
@@ -35,7 +36,8 @@ def resolver(settings: Settings | None = None) -> InstitutionResolver:
 
 
 def enrich(normalised: NormalisedStudy, study: Study) -> NormalisedStudy:
-    """Add place, region and institution to every site row, and the study's therapeutic areas."""
+    """Add place, region and institution to every site row (and to its investigators), and the study's
+    therapeutic areas."""
     settings = get_settings()
     gaz, res = gazetteer(settings), resolver(settings)
     for site in normalised.sites:
@@ -54,6 +56,7 @@ def enrich(normalised: NormalisedStudy, study: Study) -> NormalisedStudy:
             institution_confidence=round(inst.confidence, 3),
             placeholder=inst.placeholder,
         )
+    link_institutions(normalised.investigators, normalised.sites, res)
     normalised.areas = [
         {"nct_id": normalised.nct_id, "area": e.area, "evidence": e.text()} for e in classify_evidence(study)
     ]

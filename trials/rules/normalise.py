@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from trials.rules.investigators import investigator_rows
 from trials.source.model import Study
 
 #: ClinicalTrials.gov shows ``99999999`` where the enrollment is unknown; it is not a count.
@@ -41,6 +42,8 @@ class NormalisedStudy:
     browse_branches: list[Row] = field(default_factory=list)
     collaborators: list[Row] = field(default_factory=list)
     areas: list[Row] = field(default_factory=list)
+    #: Site investigators and overall officials (trials.rules.investigators); merged on write, never replaced.
+    investigators: list[Row] = field(default_factory=list)
 
 
 def parse_partial_date(value: str | None) -> tuple[dt.date | None, str | None]:
@@ -200,4 +203,5 @@ def normalise_study(study: Study) -> NormalisedStudy:
             out.collaborators.append(
                 {"nct_id": nct_id, "ordinal": i, "name": _clean(collab.name), "agency_class": collab.klass}
             )
+    out.investigators = investigator_rows(nct_id, study, out.sites)
     return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from trials.errors import ConfigError
 from trials.settings import env_name, get_settings
+from trials.source.geo import distance_km
 from trials.source.queries import COUNTRY_NAMES
 
 BUILTIN_REGIONS = "regions.toml"
@@ -271,3 +272,14 @@ def preset_regions(regions: Sequence[Region], preset: str) -> list[str]:
 def configured_regions() -> list[Region]:
     """The regions of ``$TRIALS_REGIONS_FILE``, else the built-in file: one source for harvest, places and app."""
     return load_regions(get_settings().regions_file)
+
+
+def regions_at(lat: float | None, lon: float | None, regions: Sequence[Region]) -> list[str]:
+    """The regions whose harvest circles hold the point (none for a missing coordinate).
+
+    A site we could not place by its city string still counts for a region's picture when the registry's own
+    coordinates put it inside the region: those are the unplaced sites worth curating first.
+    """
+    if lat is None or lon is None:
+        return []
+    return [r.name for r in regions if any(distance_km(lat, lon, c.lat, c.lon) <= c.radius_km for c in r.circles)]

@@ -43,6 +43,8 @@ FIELDS = (
     "derivedSection.conditionBrowseModule",
     "hasResults",
 )
+#: The projection of a count-only request (one record of one field rides along with ``totalCount``).
+COUNT_FIELDS = ("protocolSection.identificationModule.nctId",)
 
 
 @dataclass(frozen=True)
@@ -146,18 +148,22 @@ class CtgovClient:
             "the stored data is unchanged. Try again later.",
         )
 
-    def page_params(self, query: StudyQuery, *, page_size: int, token: str | None) -> dict[str, str]:
+    def page_params(self, query: StudyQuery, *, page_size: int, token: str | None,
+                    fields: tuple[str, ...] | None = None) -> dict[str, str]:  # fmt: skip
+        """The parameters of one page; ``fields`` replaces the client's projection (an ID pass, a count)."""
         params = {**query.params, "format": "json", "pageSize": str(min(page_size, MAX_PAGE_SIZE))}
-        if self.fields:
-            params["fields"] = ",".join(self.fields)
+        projection = fields or self.fields
+        if projection:
+            params["fields"] = ",".join(projection)
         if token:
             params["pageToken"] = token
         else:
             params["countTotal"] = "true"
         return params
 
-    def fetch_page(self, query: StudyQuery, *, page_no: int, page_size: int, token: str | None) -> StudiesPage:
-        params = self.page_params(query, page_size=page_size, token=token)
+    def fetch_page(self, query: StudyQuery, *, page_no: int, page_size: int, token: str | None,
+                   fields: tuple[str, ...] | None = None) -> StudiesPage:  # fmt: skip
+        params = self.page_params(query, page_size=page_size, token=token, fields=fields)
 
         def fetch() -> StudiesPage:
             body = self.http.get("/studies", params)
@@ -182,17 +188,14 @@ class CtgovClient:
 
     def count(self, query: StudyQuery) -> int:
         """How many studies ``query`` matches: one request (``countTotal=true``, ``pageSize=1``, one field)."""
-        saved, self.fields = self.fields, ("protocolSection.identificationModule.nctId",)
-        try:
-            page = self.fetch_page(query, page_no=1, page_size=1, token=None)
-        finally:
-            self.fields = saved
+        page = self.fetch_page(query, page_no=1, page_size=1, token=None, fields=COUNT_FIELDS)
         if page.totalCount is None:
             raise ApiError(f"query {query.describe()}: the API sent no totalCount")
         return int(page.totalCount)
 
-    def pages(self, query: StudyQuery, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[StudiesPage]:
-        """Every page of ``query``; ``totalCount`` arrives on the first page only.
+    def pages(self, query: StudyQuery, *, page_size: int = MAX_PAGE_SIZE,
+              fields: tuple[str, ...] | None = None) -> Iterator[StudiesPage]:  # fmt: skip
+        """Every page of ``query`` (projected to ``fields`` when given); ``totalCount`` arrives on the first page only.
 
         A broken or hostile cursor ends in an :class:`ApiError` naming the query and the page,
         after the pages before it were handed over: a token the API sent before (the same token
@@ -207,7 +210,7 @@ class CtgovClient:
         tokens: dict[str, int] = {}  # token -> the page that brought it
         empty = 0
         while True:
-            page = self.fetch_page(query, page_no=page_no, page_size=size, token=token)
+            page = self.fetch_page(query, page_no=page_no, page_size=size, token=token, fields=fields)
             if page_no == 1:
                 total = page.totalCount
                 cap = page_cap(total, size)

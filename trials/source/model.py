@@ -78,6 +78,22 @@ class GeoPoint(_Struct):
     lon: float | None = None
 
 
+class Contact(_Struct):
+    """A site contact: only its name and role are decoded. Phone numbers and e-mail addresses are left
+    out on purpose: we never need them, and what is not decoded can never be stored."""
+
+    name: str | None = None
+    role: str | None = None
+
+
+class Official(_Struct):
+    """An overall official of the study (name, role, affiliation as the registry gives them)."""
+
+    name: str | None = None
+    affiliation: str | None = None
+    role: str | None = None
+
+
 class Location(_Struct):
     facility: str | None = None
     status: str | None = None
@@ -86,10 +102,12 @@ class Location(_Struct):
     zip: str | None = None
     country: str | None = None
     geo_point: GeoPoint | None = None
+    contacts: list[Contact] = []
 
 
 class ContactsLocationsModule(_Struct):
     locations: list[Location] = []
+    overall_officials: list[Official] = []
 
 
 class ProtocolSection(_Struct):

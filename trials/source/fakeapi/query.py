@@ -6,9 +6,11 @@ fields, ``@relevance``) and ``geoDecay``. The Essie subset: words (all must occu
 case and accents ignored), ``"quoted phrases"``, ``AND``/``OR``/``NOT`` and parentheses,
 ``AREA[Piece or path or SearchArea]`` before any operand (a group too), ``RANGE[lo,hi]`` (``MIN``/
 ``MAX``; dates and numbers), ``MISSING``, ``COVERAGE[FullMatch|StartsWith|EndsWith|Contains]``,
-``EXPANSION[...]`` (accepted, no effect: a corpus has no synonyms) and ``SEARCH[...]( )`` (taken as a
-plain group). What a corpus cannot answer (``filter.synonyms``, ``DISTANCE``, ``TILDE``) and every value
-outside the spec is a :class:`QueryError`, answered as a plain-text HTTP 400 like the real API's.
+``EXPANSION[...]`` (accepted, no effect: a corpus has no synonyms), ``SEARCH[...]( )`` (taken as a
+plain group) and ``AREA[LocationGeoPoint]DISTANCE[lat,lon,radius(km|mi)]`` (any site in range, as
+``filter.geo``; square brackets, as the real API wants them). What a corpus cannot answer
+(``filter.synonyms``, ``TILDE``) and every value outside the spec is a :class:`QueryError`, answered as a
+plain-text HTTP 400 like the real API's.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ KNOWN_PARAMS = frozenset({
 })  # fmt: skip
 KM_PER_MILE = 1.609344
 _GEO = re.compile(r"^distance\((-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(km|mi)?\)$")
+_DISTANCE = re.compile(r"^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(km|mi)?$")
+#: The piece ``DISTANCE[...]`` measures from (the registry's site coordinates).
+GEO_PIECE = "LocationGeoPoint"
 _GEO_DECAY = re.compile(
     r"^func:(gauss|exp|linear),scale:(\d+(?:\.\d+)?)(km|mi),offset:(\d+(?:\.\d+)?)(km|mi),decay:(\d+(?:\.\d+)?)$"
 )
@@ -166,6 +171,9 @@ _TOKEN = re.compile(
 )
 
 
+_OPERATORS = frozenset({"AREA", "RANGE", "EXPANSION", "COVERAGE", "SEARCH", "DISTANCE", "TILDE"})
+
+
 @dataclass
 class _Tok:
     kind: str  # ( ) AND OR NOT FUNC MISSING PHRASE WORD
@@ -200,6 +208,9 @@ def _tokenise(expr: str, param: str) -> list[_Tok]:
             toks.append(_Tok("MISSING"))
         elif m.group("q") is not None:
             toks.append(_Tok("PHRASE", m.group("q")))
+        elif m.group("w") in _OPERATORS and expr[pos : pos + 1] == "(":
+            # The real API fails to parse an operator with parentheses (``DISTANCE(...)``): never a word search.
+            raise QueryError(f"{param}: {m.group('w')}(...) at position {m.start('w')}: operators take square brackets")
         else:
             toks.append(_Tok("WORD", m.group("w")))
         while pos < len(expr) and expr[pos].isspace():
@@ -308,7 +319,24 @@ class _Parser:
                 raise QueryError(f"{self.param}: RANGE[{arg}] needs two bounds: RANGE[low,high]")
             self.queried.extend(ctx.areas)
             return _range_pred(ctx.areas, lo.strip(), hi.strip(), self.param)
+        if name == "DISTANCE":
+            return self.distance(arg, ctx)
         raise QueryError(f"{self.param}: the {name}[] operator is not supported by the fake API")
+
+    def distance(self, arg: str, ctx: _Ctx) -> Predicate:
+        """``AREA[LocationGeoPoint]DISTANCE[lat,lon,25km]``: studies with any site in range (no unit = miles)."""
+        geo = self.tree.find(GEO_PIECE)
+        if geo is None or tuple(ctx.areas) != (geo,):
+            raise QueryError(f"{self.param}: DISTANCE[{arg}] needs AREA[{GEO_PIECE}] before it")
+        m = _DISTANCE.match(arg.replace(" ", ""))
+        if not m:
+            raise QueryError(f"{self.param}: DISTANCE[{arg}]: expected DISTANCE[lat,lon,radius(km|mi)]")
+        lat, lon, dist = float(m.group(1)), float(m.group(2)), float(m.group(3))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise QueryError(f"{self.param}: DISTANCE[{arg}]: latitude or longitude out of range")
+        radius = dist if m.group(4) == "km" else dist * KM_PER_MILE
+        self.queried.append(geo)
+        return lambda s: any(distance_km(lat, lon, a, b) <= radius for a, b in s.points)
 
     def text(self, text: str, ctx: _Ctx, *, phrase: bool) -> Predicate:
         self.queried.extend(ctx.areas)

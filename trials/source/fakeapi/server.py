@@ -52,6 +52,10 @@ API_VERSION = "2.0.3"
 PREFIX = "/api/v2"
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
+#: The longest request target (path and query) answered: the registry documents no limit, and the front ends
+#: it could sit behind refuse request lines beyond 8 KiB (Tomcat's and Spring's default header limit, nginx's
+#: ``large_client_header_buffers``), so the fake refuses them too (HTTP 414) and the client must stay below.
+MAX_TARGET_BYTES = 8192
 JSON = "application/json"
 CSV = "text/csv; charset=utf-8"
 _NCT_PATH = r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$"
@@ -343,6 +347,11 @@ def make_handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             path = url.path.rstrip("/")
             api.requests.append(self.path)
             try:
+                if len(self.path.encode()) > MAX_TARGET_BYTES:
+                    self._send(
+                        _text(414, f"URI Too Long: {len(self.path.encode())} bytes (at most {MAX_TARGET_BYTES})")
+                    )
+                    return
                 if not path.startswith(PREFIX):
                     self._send(_text(404, f"Not found: {url.path}"))
                     return
