@@ -3,16 +3,19 @@
     .venv/bin/python -m bench.analytics_bench [--studies 600000] [--browser-studies 60000]
 
 1. Loads a synthetic corpus into a SQLite file (once; kept under bench/work/).
-2. In a fresh process: frame build time, p50/p95 of a mix of filtered rankings (selective and
-   broad), the same two kinds of ranking as plain SQL on the SQLite file (results checked equal),
-   and the process's peak memory.
-3. The real app (``streamlit run``) on that database, loaded in Debian's chromium: the app
-   process's peak memory.
-4. On a smaller database (60,000 studies): in a real browser, the time until the Rankings page is
+2. After a harvest, in a fresh process (what ``after_good_run`` does): the frame build from the
+   database (columnar read, then the frames) and the write of the frame cache; the process's peak memory.
+3. A reader, in a fresh process: the frames loaded from the cache, p50/p95 of a mix of filtered
+   rankings (selective and broad), the same two kinds of ranking as plain SQL on the SQLite file
+   (results checked equal), and the process's peak memory.
+4. The real app (``streamlit run``) restarted on that database, loaded in Debian's chromium: the
+   first page interactive after the restart (frames from the cache) and the app process's peak memory.
+5. On a smaller database (60,000 studies): in a real browser, the time until the Rankings page is
    interactive and until a filter change has re-rendered.
 
-Targets: ranking p95 < 250 ms; app peak memory < 2 GB; Rankings interactive < 3 s; filter
-re-render < 1 s. Writes bench/reports/analytics.{md,json}.
+Targets (issue 16): first page interactive after an app restart < 3 s; frame build after a harvest
+<= 8 s; app peak memory < 1 GB; ranking p95 <= 143 ms (goal < 50 ms); filter re-render < 1 s.
+Writes bench/reports/analytics.{md,json}.
 """
 
 from __future__ import annotations
@@ -89,22 +92,56 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
-    """Frame build, the ranking mix and the SQL comparison, in this (fresh) process."""
-    import sqlite3
-
-    import polars as pl
+def phase_build(db: Path) -> dict[str, Any]:
+    """What follows a harvest, in this (fresh) process: the frames built from the database, then cached."""
+    import shutil
 
     from db.engine import make_engine
     from db.migrate import upgrade
-    from trials.analytics.rankings import Filters, build_frames, rank
+    from db.reader import Reader
+    from trials.analytics import frames_cache
+    from trials.analytics.rankings import build_frames, frames_from
     from trials.rules.regions import configured_regions
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)  # a database built by an older version gets the current schema first
+    root = frames_cache.cache_root(engine)
+    assert root is not None
+    shutil.rmtree(root, ignore_errors=True)  # as after a harvest: no cache for this data version yet
+    regions = configured_regions()
     t = time.perf_counter()
-    frames = build_frames(engine, configured_regions())
+    tables = Reader(engine).frame_tables()
+    read_s = time.perf_counter() - t
+    t = time.perf_counter()
+    frames_from(tables.studies, tables.phases, tables.areas, tables.sites, regions)
+    derive_s = time.perf_counter() - t
+    del tables
+    t = time.perf_counter()
+    frames = build_frames(engine, regions)
     build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    frames_cache.store_frames(engine, regions, frames)
+    write_s = time.perf_counter() - t
+    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    return {"frame_build_s": build_s, "read_s": read_s, "derive_s": derive_s, "cache_write_s": write_s,
+            "cache_mb": size / 2**20, "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+
+
+def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
+    """The frames loaded from the cache, the ranking mix and the SQL comparison, in this (fresh) process."""
+    import sqlite3
+
+    import polars as pl
+
+    from db.engine import open_existing
+    from trials.analytics import frames_cache
+    from trials.analytics.rankings import Filters, rank
+    from trials.rules.regions import configured_regions
+
+    engine = open_existing(f"sqlite:///{db}")
+    t = time.perf_counter()
+    frames = frames_cache.load_frames(engine, configured_regions())
+    load_s = time.perf_counter() - t
     sites_in_frame = int(frames.links["city"].height)
     per_query: dict[str, list[float]] = {}
     all_ms: list[float] = []
@@ -134,7 +171,7 @@ def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
         "studies": frames.studies.height,
         "sites_in_frame": int(frames.links["city"].select(pl.len()).item()),
         "unique_study_city_pairs": sites_in_frame,
-        "frame_build_s": build_s,
+        "cache_load_s": load_s,
         "ranking_p50_ms": statistics.median(all_ms),
         "ranking_p95_ms": pct(all_ms, 95),
         "per_query_p50_ms": {k: statistics.median(v) for k, v in per_query.items()},
@@ -174,13 +211,15 @@ def phase_browser(db: Path, filter_db: Path | None) -> dict[str, Any]:
             if path is None:
                 continue
             port = free_port()
+            started = time.perf_counter()
             proc = start_app(f"sqlite:///{path}", port, WORK / f"streamlit_{name}.log")
             base = f"http://127.0.0.1:{port}"
             try:
                 wait_healthy(base, proc, timeout=300)
+                healthy = time.perf_counter() - started
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(600_000)
-                # First visit builds the frames (once per data version): reported, not the target.
+                # First visit after the restart: the frames come from the cache written after the harvest.
                 t = time.perf_counter()
                 page.goto(f"{base}/rankings?region=ruhr&by=institution")
                 wait_for_app_run(page)
@@ -210,6 +249,7 @@ def phase_browser(db: Path, filter_db: Path | None) -> dict[str, Any]:
                 page.screenshot(path=str(WORK / f"rankings_{name}.png"))
                 out[name] = {
                     "first_visit_s": first,
+                    "server_ready_s": healthy,
                     "interactive_s_median": statistics.median(loads),
                     "interactive_s_max": max(loads),
                     "filter_rerender_s_median": statistics.median(changes),
@@ -237,10 +277,13 @@ def main() -> None:
     ap.add_argument("--studies", type=int, default=600_000)
     ap.add_argument("--browser-studies", type=int, default=60_000)
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--phase", choices=["rankings", "browser"])
+    ap.add_argument("--phase", choices=["build", "rankings", "browser"])
     ap.add_argument("--db", type=Path)
     ap.add_argument("--filter-db", type=Path)
     a = ap.parse_args()
+    if a.phase == "build":
+        print(json.dumps(phase_build(a.db)))
+        return
     if a.phase == "rankings":
         print(json.dumps(phase_rankings(a.db, a.reps)))
         return
@@ -251,6 +294,8 @@ def main() -> None:
     db = load_db(a.studies)
     small = load_db(a.browser_studies)
     sites_total, sites_placed = count_sites(db)
+    built = run_phase(["--phase", "build", "--db", str(db)])
+    run_phase(["--phase", "build", "--db", str(small)])  # the 60,000-study app reads its cache too
     r = run_phase(["--phase", "rankings", "--db", str(db), "--reps", str(a.reps)])
     b = run_phase(["--phase", "browser", "--db", str(db), "--filter-db", str(small)])
     world, small_b = b["world"], b["60k"]
@@ -264,19 +309,29 @@ def main() -> None:
         "",
         "| figure | value | target |",
         "|---|---|---|",
-        f"| frame build (once per data version) | {r['frame_build_s']:.1f} s | |",
+        f"| **first page interactive after an app restart** (frames from the cache) | "
+        f"**{world['first_visit_s']:.2f} s** | < 3 s (was 33.5 s) |",
+        f"| **frame build after a harvest** (columnar read + frames) | **{built['frame_build_s']:.1f} s** | "
+        f"<= 8 s (was 26.8 s) |",
+        f"| of which: reading the tables (ConnectorX, parallel slices) / deriving the frames | "
+        f"{built['read_s']:.1f} s / {built['derive_s']:.1f} s | |",
+        f"| writing the frame cache (Arrow IPC, {built['cache_mb']:.0f} MiB) | {built['cache_write_s']:.1f} s | |",
+        f"| peak memory, process building the frames after a harvest | {built['peak_rss_mb']:.0f} MiB | |",
+        f"| **peak memory, app process** (streamlit, Rankings opened) | **{world['app_peak_rss_mb']:.0f} MiB** | "
+        f"< 1 GB (was 1,575 MiB) |",
+        f"| frames loaded from the cache (memory-mapped, checksummed) | {r['cache_load_s']:.2f} s | |",
         f"| ranking p50 (mix of {len(QUERIES)} queries x {a.reps}) | {r['ranking_p50_ms']:.1f} ms | |",
-        f"| ranking p95 | {r['ranking_p95_ms']:.1f} ms | < 250 ms |",
+        f"| **ranking p95** | **{r['ranking_p95_ms']:.1f} ms** | <= 143 ms (goal < 50 ms) |",
         f"| selective ranking: SQL on SQLite / polars | {r['sql']['selective']['sql_ms_median']:.0f} ms / "
         f"{r['sql']['selective']['polars_ms_median']:.1f} ms = "
         f"{r['sql']['selective']['sql_ms_median'] / r['sql']['selective']['polars_ms_median']:.1f}x | |",
         f"| broad ranking: SQL on SQLite / polars | {r['sql']['broad']['sql_ms_median']:.0f} ms / "
         f"{r['sql']['broad']['polars_ms_median']:.1f} ms = "
         f"{r['sql']['broad']['sql_ms_median'] / r['sql']['broad']['polars_ms_median']:.1f}x | |",
-        f"| peak memory, analytics process | {r['peak_rss_mb']:.0f} MiB | |",
-        f"| peak memory, app process (streamlit, Rankings opened) | {world['app_peak_rss_mb']:.0f} MiB | < 2 GB |",
-        f"| app first visit at world scale (builds the frames) | {world['first_visit_s']:.1f} s | |",
-        f"| Rankings interactive at world scale (median of 5) | {world['interactive_s_median']:.2f} s | |",
+        f"| peak memory, ranking process (frames from the cache) | {r['peak_rss_mb']:.0f} MiB | |",
+        f"| app restart until the server answers | {world['server_ready_s']:.1f} s | |",
+        f"| Rankings interactive at world scale, later visits (median of 5) | "
+        f"{world['interactive_s_median']:.2f} s | |",
         f"| Rankings interactive, {a.browser_studies:,} studies (median / max of 5) | "
         f"{small_b['interactive_s_median']:.2f} s / {small_b['interactive_s_max']:.2f} s | < 3 s |",
         f"| filter change re-rendered, {a.browser_studies:,} studies (median / max of 5) | "
@@ -287,10 +342,13 @@ def main() -> None:
         *[f"- {k}: {v:.1f} / {r['per_query_p95_ms'][k]:.1f}" for k, v in r["per_query_p50_ms"].items()],
         "",
         "The SQL rankings are checked to return exactly the polars counts. Times are wall clock on this",
-        "machine (2 cores); the browser times include Streamlit's websocket round trip and rendering.",
+        "machine (2 cores, shared with other work while this ran); the browser times include Streamlit's",
+        "websocket round trip and rendering. The frames are built once after every good run and written as",
+        "Arrow files keyed by the data version (`trials.analytics.frames_cache`); the app, `trials rank` and",
+        "`trials deck` load them, so a restart no longer rebuilds them.",
     ]
-    write_report("analytics", {"rankings": r, "browser": b, "sites_total": sites_total, "sites_placed": sites_placed},
-                 lines)  # fmt: skip
+    write_report("analytics", {"build": built, "rankings": r, "browser": b, "sites_total": sites_total,
+                               "sites_placed": sites_placed}, lines)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ import streamlit as st
 from benchmark_app.display import table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, is_empty, lang, regions, synthetic_share
-from trials.analytics.metrics import METRICS, PARTIAL, Metric
+from trials.analytics.metrics import Metric
 from trials.analytics.rankings import Filters, Frames, studies_in
-from trials.present.labels import has_label, metric_help, metric_label, region_label
+from trials.present.labels import metric_help, metric_label, region_label
 from trials.present.markdown import escape_markdown
 
 #: How a table column shows each number format of the metric table (trials.analytics.metrics).
@@ -44,21 +44,6 @@ def show_table(
     table(frame, key=key, lang=lang(), where=where, empty=empty, column_config=column_config)
 
 
-def metric_columns(lg: str) -> dict[str, Any]:
-    """Column headers (with units as help) and number formats of a ranking table, from the metric table; the
-    ``partial`` flag as a marked check box.
-
-    Only the display changes: the data keeps its column names (as in CSV and JSON).
-    """
-    config: dict[str, Any] = {"rank": st.column_config.NumberColumn(t("rank", lg)),
-                              "name": st.column_config.TextColumn(t("name", lg))}  # fmt: skip
-    for m in METRICS:
-        config[m.column] = st.column_config.NumberColumn(metric_label(m, lg), help=metric_help(m, lg),
-                                                         format=_COLUMN_FORMATS[m.fmt])  # fmt: skip
-    config[PARTIAL] = st.column_config.CheckboxColumn(t("partial", lg), help=t("partial_note", lg))
-    return config
-
-
 def metric_tiles(row: Mapping[str, Any], metrics: Sequence[Metric], lg: str, *,
                  helps: Mapping[str, str] | None = None, extra: Sequence[tuple[str, str]] = ()) -> None:  # fmt: skip
     """One tile per metric with a value in ``row`` (a ranking row), then the ``extra`` (label, value) tiles."""
@@ -71,16 +56,14 @@ def metric_tiles(row: Mapping[str, Any], metrics: Sequence[Metric], lg: str, *,
         col.metric(name, value)
 
 
-def with_labels(frame: pl.DataFrame, column: str, group: str, lg: str) -> pl.DataFrame:
-    """``frame`` with the codes in ``column`` (phase buckets, sponsor buckets, areas) replaced by their labels."""
-    codes = [c for c in frame[column].unique().to_list() if c is not None]
-    names = {c: t(f"{group}.{c}", lg) if has_label(f"{group}.{c}") else c for c in codes}
-    return frame.with_columns(pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String))
-
-
 def is_synthetic(fr: Frames) -> bool:
     """True when any of the data is synthetic: every download then says so."""
     return synthetic_share(fr) > 0
+
+
+def file_stem(name: str, synthetic: bool) -> str:
+    """A download's file name (without extension): marked in front when the data is synthetic."""
+    return f"{SYNTHETIC_PREFIX}{name}" if synthetic else name
 
 
 def download_buttons(ranking: pl.DataFrame, name: str, f: Filters, level: str) -> None:
@@ -90,7 +73,7 @@ def download_buttons(ranking: pl.DataFrame, name: str, f: Filters, level: str) -
 
     lg, fr = lang(), frames()
     synthetic = is_synthetic(fr)
-    name = f"SYNTHETIC_{name}" if synthetic else name
+    name = file_stem(name, synthetic)
     c1, c2 = st.columns(2)
     c1.download_button(t("download_csv", lg), to_csv(ranking, synthetic), file_name=f"{name}.csv", mime="text/csv")
     c2.download_button(

@@ -18,15 +18,17 @@ The data keeps its column names (CSV, JSON and XLSX downloads use them); only th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from trials.analytics.metrics import BY_COLUMN, PARTIAL, NumberFormat, format_number
+from trials.analytics.metrics import BY_COLUMN, EXTRA, LQ, PARTIAL, Metric, NumberFormat, format_number
+from trials.present.labels import code_label, format_date, has_label, label, metric_help, metric_label
+from trials.present.markdown import quote_markdown
 from trials.present.palette import ACCENT, MUTED, series_colours
-from trials.present.labels import code_label, has_label, label, metric_help, metric_label
 
 #: Columns that hold codes, and the catalogue group that names them (``<group>.<code>``).
 CODE_GROUPS = {
@@ -35,17 +37,41 @@ CODE_GROUPS = {
     "study_type": "study_type", "outcome": "outcome", "mode": "run_mode", "kind": "event", "grouping": "grouping",
     "scope": "count_scope", "flag": "place_flag",
 }  # fmt: skip
+#: Every metric a table can show, by column: a ranking's, and the site-intelligence ones (``lq_<area>`` as ``lq``).
+METRIC_COLUMNS: dict[str, Metric] = {**BY_COLUMN, **{m.column: m for m in (*EXTRA, LQ)}}
+
+
+def metric_of(column: str) -> Metric | None:
+    """The metric a column holds, if any."""
+    return METRIC_COLUMNS.get(column) or (LQ if column.startswith("lq_") else None)
+
+
 #: Number formats of columns that are not metrics (metrics bring their own from the metric table).
-COLUMN_FORMATS: dict[str, NumberFormat] = {"share": "pct", "peer_share": "pct", "ratio": "dec1", "per_million": "dec1"}
+COLUMN_FORMATS: dict[str, NumberFormat] = {"share": "pct", "peer_share": "pct", "top_share": "pct", "ratio": "dec1",
+                                           "per_million": "dec1"}  # fmt: skip
+#: What an empty cell shows (an en dash, not "None").
+MISSING = "\u2013"
 #: Most rows a table shows (the downloads hold every row): a browser table of 100,000 rows helps nobody and
 #: formatting them would cost seconds.
 MAX_ROWS = 1000
 REGISTRY = "https://clinicaltrials.gov/study/"
 
 
+def registry_date(value: str | None, lang: str) -> str:
+    """The registry's data timestamp as a reader writes the date; text that is not a date (the registry's, so
+    anyone's) as a code span, so no link, image or HTML in it can take effect in markdown."""
+    if not value:
+        return label("unknown", lang)
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return quote_markdown(value)
+    return format_date(value, lang, long=True)
+
+
 def header(column: str, lang: str) -> str:
     """A column's header: the metric's name, else ``col.<column>`` from the catalogue (a missing one raises)."""
-    metric = BY_COLUMN.get(column)
+    metric = metric_of(column)
     if metric is not None:
         return metric_label(metric, lang)
     if column == PARTIAL:
@@ -73,7 +99,7 @@ def _word(group: str, code: str, lang: str) -> str:
 
 def _formatter(column: str, dtype: pl.DataType, lang: str) -> Callable[[Any], str] | None:
     """How a column's values are written, or None to leave them to Streamlit (text, links, check boxes)."""
-    metric = BY_COLUMN.get(column)
+    metric = metric_of(column)
     if metric is not None:
         return lambda v: metric.format(v, lang)
     if column in COLUMN_FORMATS:
@@ -90,7 +116,7 @@ def _formatter(column: str, dtype: pl.DataType, lang: str) -> Callable[[Any], st
 
 def _as_text(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Dates and timestamps as the reader writes them (no ``00:00:00``, no microseconds, no ``+00:00``)."""
-    from trials.present.labels import format_date, format_time
+    from trials.present.labels import format_time
 
     out = []
     for name, dtype in frame.schema.items():
@@ -134,7 +160,7 @@ def table(
     config: dict[str, Any] = {}
     formats: dict[str, Callable[[Any], str]] = {}
     for name, dtype in shown.schema.items():
-        metric = BY_COLUMN.get(name)
+        metric = metric_of(name)
         if name == "nct_id":
             shown = shown.with_columns((REGISTRY + pl.col(name)).alias(name))
             config[name] = st.column_config.LinkColumn("NCT ID", display_text=r"study/(NCT\d+)")
@@ -149,63 +175,77 @@ def table(
                 formats[name] = fmt
     config.update(overrides)
     data = shown.to_pandas()
-    styled = data.style.format(formats, na_rep="–") if formats else data
+    styled = data.style.format(formats, na_rep=MISSING) if formats else data
     sized: dict[str, Any] = {"height": height} if height else {}
-    target.dataframe(styled, hide_index=True, key=key, column_config=config, placeholder="–", **sized)
+    target.dataframe(styled, hide_index=True, key=key, column_config=config, placeholder=MISSING, **sized)
     if total > MAX_ROWS:
         target.caption(label("first_rows", lang, n=format_number(MAX_ROWS, "int", lang),
                              of=format_number(total, "int", lang)))  # fmt: skip
 
 
 def year_axis_chart(data: pl.DataFrame, *, x: str, y: str, color: str, lang: str, highlight: str | None = None,
-                    title_y: str | None = None) -> Any:  # fmt: skip
-    """A line chart by year with plain year labels (1986, not 1,986), a legend that is not cut, and the
-    ``highlight`` series drawn thicker."""
-    import altair as alt
-
+                    title_y: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A line chart by year (a Vega-Lite spec for :func:`chart`): plain year labels (1986, not 1,986), a legend
+    that is not cut, the ``highlight`` series in the accent colour and thicker."""
     frame = data.with_columns(pl.col(x).cast(pl.Int64))
     domain, colours = series_colours(highlight, list(dict.fromkeys(frame[color].to_list())))
-    base = alt.Chart(frame.to_pandas())
-    size = (
-        alt.condition(alt.datum[color] == highlight, alt.value(4), alt.value(1.5)) if highlight else alt.value(2)
-    )
-    return (
-        base.mark_line(point=True)
-        .encode(
-            x=alt.X(f"{x}:O", title=label("col.year", lang), axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-            y=alt.Y(f"{y}:Q", title=title_y or header(y, lang), axis=alt.Axis(format="d")),
-            color=alt.Color(f"{color}:N", title=None, scale=alt.Scale(domain=domain, range=colours),
-                            legend=alt.Legend(orient="bottom", labelLimit=0, columns=3)),
-            strokeWidth=size,
-            tooltip=[alt.Tooltip(f"{color}:N", title=label("col.name", lang)),
-                     alt.Tooltip(f"{x}:O", title=label("col.year", lang)),
-                     alt.Tooltip(f"{y}:Q", title=title_y or header(y, lang))],  # fmt: skip
-        )
-        .properties(height=320)
-    )
+    y_title = title_y or header(y, lang)
+    return {
+        "data": {"values": frame.select(x, y, color).to_dicts()},
+        "mark": {"type": "line", "point": True},
+        "height": 320,
+        "encoding": {
+            "x": {"field": x, "type": "ordinal", "title": label("col.year", lang),
+                  "axis": {"labelAngle": 0, "labelOverlap": True}},
+            "y": {"field": y, "type": "quantitative", "title": y_title, "axis": {"format": "d"}},
+            "color": {"field": color, "type": "nominal", "title": None, "scale": {"domain": domain, "range": colours},
+                      "legend": {"orient": "bottom", "labelLimit": 0, "columns": 3}},
+            "strokeWidth": ({"condition": {"test": {"field": color, "equal": highlight}, "value": 4}, "value": 1.5}
+                            if highlight else {"value": 2}),
+            "tooltip": [{"field": color, "type": "nominal", "title": label("col.name", lang)},
+                        {"field": x, "type": "ordinal", "title": label("col.year", lang)},
+                        {"field": y, "type": "quantitative", "title": y_title}],
+        },
+    }  # fmt: skip
 
 
 def bars(frame: pl.DataFrame, *, category: str, value: str, lang: str, fmt: NumberFormat = "int",
-         highlight: str | None = None, title: str | None = None) -> Any:  # fmt: skip
-    """Horizontal bars, largest first, each labelled with its value in ``lang``'s number format, the
-    ``highlight`` category in the accent colour: readable without an axis, and no label is ever cut."""
-    import altair as alt
-
+         highlight: str | None = None, title: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Horizontal bars (a Vega-Lite spec for :func:`chart`), largest first, each labelled with its value in
+    ``lang``'s number format, the ``highlight`` category in the accent colour: readable without an axis, and no
+    label is ever cut."""
     data = frame.select(category, value).drop_nulls(value).sort(value, descending=True)
-    data = data.with_columns(
-        pl.col(value).map_elements(lambda v: format_number(v, fmt, lang), return_dtype=pl.String).alias("_text"),
-        (pl.col(category) == highlight).alias("_mine") if highlight else pl.lit(False).alias("_mine"),
-    )
-    order = data[category].to_list()
-    low = min(0.0, float(data[value].min() or 0)) if data.height else 0.0  # growth can fall below zero
-    base = alt.Chart(data.to_pandas()).encode(
-        y=alt.Y(f"{category}:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=260, ticks=False, labelOverlap=False, labelFontSize=12)),
-        x=alt.X(f"{value}:Q", title=None, axis=None, scale=alt.Scale(domainMin=low, nice=False)),
-        tooltip=[alt.Tooltip(f"{category}:N", title=label("col.name", lang)), alt.Tooltip("_text:N", title=title)],
-    )  # fmt: skip
-    drawn = base.mark_bar(cornerRadiusEnd=2).encode(
-        color=alt.condition(alt.datum._mine, alt.value(ACCENT), alt.value(MUTED))
-    ) + base.mark_text(align="left", dx=4, fontSize=12).encode(text="_text:N")
-    chart = drawn.properties(height=alt.Step(22)).configure_view(stroke=None)
-    return chart.properties(title=title) if title else chart
+    rows = [{category: c, value: v, "_text": format_number(v, fmt, lang), "_mine": c == highlight}
+            for c, v in data.iter_rows()]  # fmt: skip
+    low = min([0.0, *(float(r[value]) for r in rows)])  # growth can fall below zero
+    spec: dict[str, Any] = {
+        "data": {"values": rows},
+        "height": {"step": 22},
+        "encoding": {
+            "y": {"field": category, "type": "nominal", "sort": [r[category] for r in rows], "title": None,
+                  "axis": {"labelLimit": 260, "ticks": False, "labelOverlap": False, "labelFontSize": 12}},
+            "x": {"field": value, "type": "quantitative", "title": None, "axis": None,
+                  "scale": {"domainMin": low, "nice": False}},
+            "tooltip": [{"field": category, "type": "nominal", "title": label("col.name", lang)},
+                        {"field": "_text", "type": "nominal", "title": title or header(value, lang)}],
+        },
+        "layer": [
+            {"mark": {"type": "bar", "cornerRadiusEnd": 2},
+             "encoding": {"color": {"condition": {"test": "datum._mine", "value": ACCENT}, "value": MUTED}}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+             "encoding": {"text": {"field": "_text", "type": "nominal"}}},
+        ],
+        "config": {"view": {"stroke": None}},
+    }  # fmt: skip
+    if title:
+        spec["title"] = title
+    return spec
+
+
+def chart(spec: dict[str, Any], where: Any = None) -> None:
+    """Show a Vega-Lite spec of :func:`bars` or :func:`year_axis_chart`, as wide as its column.
+
+    Plain specs, not Altair objects: Altair validates every chart against the Vega-Lite schema, which cost about
+    60 ms a chart, most of an Overview's render time.
+    """
+    (where if where is not None else st).vega_lite_chart(spec, width="stretch")

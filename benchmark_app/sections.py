@@ -17,18 +17,17 @@ import polars as pl
 import streamlit as st
 
 from benchmark_app.common import show_table
+from benchmark_app.display import metric_of
 from benchmark_app.i18n import t
 from benchmark_app.state import data_version, db_url, engine, lang, provenance_queries, regions
 from trials.analytics.experience import experience, stopped_trials
-from trials.analytics.metrics import EXTRA_BY_NAME, LQ, TRIALS, format_number
+from trials.analytics.metrics import EXTRA_BY_NAME, TRIALS, format_number
 from trials.analytics.rankings import Filters, Frames
 from trials.analytics.specialisation import location_quotients, sponsor_concentration
 from trials.analytics.ties import CountryData, country_data, partner_countries, peer_ties, ties
 from trials.present.country_names import country_name
 from trials.present.labels import area_label, metric_help, metric_label, region_label
 from trials.rules.regions import default_peers, find_region
-
-_FORMATS = {"int": "localized", "dec1": "%.1f", "dec2": "%.2f", "pct": "percent", "pct_signed": "percent"}
 
 
 @st.cache_resource(max_entries=1, ttl=3600)
@@ -70,13 +69,13 @@ def _country(name: str | None, lg: str) -> str:
 
 
 def metric_config(columns: Sequence[str], lg: str) -> dict[str, Any]:
-    """Column headers and number formats of site-intelligence columns (metric table entries)."""
+    """Column headers of site-intelligence columns (metric table entries); their number formats, in the reader's
+    language, come from :func:`benchmark_app.display.table`."""
     config: dict[str, Any] = {}
     for col in columns:
-        m = EXTRA_BY_NAME.get(col) or (LQ if col == "lq" or col.startswith("lq_") else None)
+        m = metric_of(col)
         if m is not None:
-            config[col] = st.column_config.NumberColumn(metric_label(m, lg), help=metric_help(m, lg),
-                                                        format=_FORMATS[m.fmt])  # fmt: skip
+            config[col] = st.column_config.Column(metric_label(m, lg), help=metric_help(m, lg))
     return config
 
 
@@ -123,14 +122,14 @@ def specialisation_section(fr: Frames, level: str, key: str, f: Filters) -> None
         )  # fmt: skip
         show_table(lq, key=f"lq_{level}", empty=t("none", lg), column_config={
             "area": t("area", lg), "trials_in_area": t("trials_in_area", lg),
-            "share": st.column_config.NumberColumn(t("share", lg), format="percent"),
-            "peer_share": st.column_config.NumberColumn(t("peer_share", lg), format="percent"),
+            "share": st.column_config.Column(t("share", lg)),
+            "peer_share": st.column_config.Column(t("peer_share", lg)),
             **metric_config(["lq"], lg)})  # fmt: skip
     st.caption(t("hhi_explain", lg))
     hhi = sponsor_concentration(fr, level, f, [key]).select("sponsors", "top_sponsor", "top_share", "sponsor_hhi")
     show_table(hhi, key=f"hhi_{level}", empty=t("none", lg), column_config={
         "sponsors": metric_label(EXTRA_BY_NAME["distinct_sponsors"], lg), "top_sponsor": t("top_sponsor", lg),
-        "top_share": st.column_config.NumberColumn(t("top_share", lg), format="percent"),
+        "top_share": st.column_config.Column(t("top_share", lg)),
         **metric_config(["sponsor_hhi"], lg)})  # fmt: skip
 
 

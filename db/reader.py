@@ -112,9 +112,9 @@ def _read(conn: Connection, model: type[Base], schema: Schema,
     columns to polars instead. Should the driver be missing or refuse the query, the SQLAlchemy path gives the
     same frame (same columns, types and rows), only slower.
     """
-    frame = _read_columnar(conn, model, schema, where)
+    frame = _read_columnar(conn, model, schema, where, categorical)
     if frame is not None:
-        return frame.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical)
+        return frame
     return _read_rows(conn, model, schema, where, categorical)
 
 
@@ -164,7 +164,7 @@ def _order(model: type[Base]) -> list[ColumnElement[Any]]:
     both paths and both databases give the same rows in the same order and "the first site of a study" is always
     the same one. Free on SQLite (the tables are stored in that order); a study table is read as stored (ordering
     it by its index would cost more than the rows are worth)."""
-    key = list(table(model).primary_key.columns)
+    key: list[ColumnElement[Any]] = list(table(model).primary_key.columns)
     return key if len(key) > 1 else []
 
 
@@ -190,40 +190,47 @@ def columnar_uri(conn: Connection) -> str | None:
     return None
 
 
-#: How many slices of NCT numbers a columnar read splits a table into, read in parallel (one connection each).
-READ_PARTITIONS = max(1, min(4, os.cpu_count() or 1))
+#: How many slices of NCT numbers a columnar read splits a table into. Each slice is read, typed and its repeated
+#: strings made categorical on its own, so only a few slices' raw strings are in memory at once (reading 5 million
+#: sites in one piece peaked at twice the memory).
+READ_SLICES = 16
+#: Slices read at the same time (one connection each; the driver releases the GIL).
+READ_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _partitions(conn: Connection, model: type[Base], where: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
-    """Conditions that split a table into :data:`READ_PARTITIONS` slices of NCT numbers (one condition, or
-    none, for a table without ``nct_id`` or a small range); in NCT order, so the slices concatenate in order."""
+    """Conditions that split a table into :data:`READ_SLICES` slices of NCT numbers (one condition, or none, for a
+    table without ``nct_id`` or a small range); in NCT order, so the slices concatenate in order."""
     t = table(model)
-    if READ_PARTITIONS < 2 or "nct_id" not in t.c:
+    if READ_SLICES < 2 or "nct_id" not in t.c:
         return [where] if where is not None else []
-    lo, hi = conn.execute(select(func.min(t.c.nct_id), func.max(t.c.nct_id))).one()
+    # Two queries: each is one index lookup, where SQLite answers min and max together with a full scan.
+    lo = conn.execute(select(func.min(t.c.nct_id))).scalar()
+    hi = conn.execute(select(func.max(t.c.nct_id))).scalar()
     try:
         first, last = int(str(lo)[3:]), int(str(hi)[3:])
     except ValueError:  # no rows, or an ID that is not NCT + digits: one slice
         return [where] if where is not None else []
-    step = (last - first) // READ_PARTITIONS
-    if step < 1000:
+    step = (last - first) // READ_SLICES
+    if step < 5000:
         return [where] if where is not None else []
-    bounds = [f"NCT{first + step * i:08d}" for i in range(1, READ_PARTITIONS)]
+    bounds = [f"NCT{first + step * i:08d}" for i in range(1, READ_SLICES)]
     slices: list[ColumnElement[bool]] = []
-    for i in range(READ_PARTITIONS):
+    for i in range(READ_SLICES):
         cond: ColumnElement[bool] = true()
         if i > 0:
             cond = and_(cond, t.c.nct_id >= bounds[i - 1])
-        if i < READ_PARTITIONS - 1:
+        if i < READ_SLICES - 1:
             cond = and_(cond, t.c.nct_id < bounds[i])
         slices.append(and_(where, cond) if where is not None else cond)
     return slices
 
 
-def _read_columnar(conn: Connection, model: type[Base], schema: Schema,
-                   where: ColumnElement[bool] | None) -> pl.DataFrame | None:  # fmt: skip
-    """The columns of ``schema`` of a table, read by ConnectorX in parallel slices and cast to ``schema``; None
-    when the driver is missing or fails (warned once), so the caller reads row by row."""
+def _read_columnar(conn: Connection, model: type[Base], schema: Schema, where: ColumnElement[bool] | None,
+                   categorical: Sequence[str] = ()) -> pl.DataFrame | None:  # fmt: skip
+    """The columns of ``schema`` of a table, read by ConnectorX in slices (in parallel) and cast to ``schema``, the
+    ``categorical`` ones as categoricals; None when the driver is missing or fails (warned once), so the caller
+    reads row by row."""
     uri = columnar_uri(conn) if COLUMNAR else None
     if uri is None:
         return None
@@ -234,15 +241,20 @@ def _read_columnar(conn: Connection, model: type[Base], schema: Schema,
         return None
     t = table(model)
     plain = select(*(t.c[name] for name in schema)).order_by(*_order(model))
+
+    def one(sql: str) -> pl.DataFrame:
+        frame = _conform(pl.read_database_uri(sql, uri, engine="connectorx"), schema)
+        return frame.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical)
+
     try:
         slices = _partitions(conn, model, where)
         queries = [plain.where(c) for c in slices] or [plain]
         sql = [str(q.compile(dialect=conn.engine.dialect, compile_kwargs={"literal_binds": True})) for q in queries]
-        # One thread per slice (the driver releases the GIL); the slices are joined in NCT order, as one query
-        # would return them (ConnectorX's own list-of-queries mode returns them in any order).
-        with ThreadPoolExecutor(len(sql)) as pool:
-            parts = list(pool.map(lambda one: pl.read_database_uri(one, uri, engine="connectorx"), sql))
-        return _conform(pl.concat(parts, rechunk=False), schema)
+        # The slices are joined in NCT order, as one query would return them (ConnectorX's own list-of-queries
+        # mode returns them in any order).
+        with ThreadPoolExecutor(min(READ_THREADS, len(sql))) as pool:
+            parts = list(pool.map(one, sql))
+        return pl.concat(parts, rechunk=False)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a Rust panic in the driver is a BaseException: fall back, never fail
@@ -462,23 +474,20 @@ class Reader:
     def site_countries(self) -> SiteCountries:
         """The distinct countries of every stored site, placed or not (a foreign site without a place still makes
         a trial multinational), per study and per place; read apart from :meth:`frame_tables` so the rankings'
-        frames and their build time stay as they are."""
-        live = select(STUDIES.c.nct_id).where(STUDIES.c.removed_at.is_(None))
-        has_country = SITES.c.country.is_not(None) & (SITES.c.country != "")
+        frames and their build time stay as they are. (Removed studies are dropped by the analytics, which join
+        on the frames' studies.) Read like the frames, whole columns at a time, and made distinct in polars."""
+        text = pl.String
         with self.engine.connect() as conn:
-            studies = conn.execute(
-                select(SITES.c.nct_id, SITES.c.country).where(has_country, SITES.c.nct_id.in_(live)).distinct()
-            ).all()
-            places = conn.execute(
-                select(SITES.c.place_id, SITES.c.country, func.count().label("n"))
-                .where(has_country, SITES.c.place_id.is_not(None)).group_by(SITES.c.place_id, SITES.c.country)
-            ).all()  # fmt: skip
-        return SiteCountries(
-            pl.DataFrame([tuple(r) for r in studies], schema={"nct_id": pl.String, "country": pl.String},
-                         orient="row"),
-            pl.DataFrame([tuple(r) for r in places], schema={"place_id": pl.String, "country": pl.String,
-                                                             "n": pl.Int64}, orient="row"),
+            sites = _read(conn, SiteRow, {"nct_id": text, "place_id": text, "country": text},
+                          where=SITES.c.country.is_not(None) & (SITES.c.country != ""),
+                          categorical=("place_id", "country"))  # fmt: skip
+        studies = sites.select("nct_id", pl.col("country").cast(pl.String)).unique()
+        places = (
+            sites.filter(pl.col("place_id").is_not_null())
+            .group_by("place_id", "country").agg(pl.len().cast(pl.Int64).alias("n"))
+            .select(pl.col("place_id").cast(pl.String), pl.col("country").cast(pl.String), "n")
         )  # fmt: skip
+        return SiteCountries(studies, places)
 
     def why_stopped(self, nct_ids: Sequence[str]) -> dict[str, str]:
         """The registry's reason for stopping (``statusModule.whyStopped``) of the given studies, where it gives one.

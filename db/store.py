@@ -363,6 +363,12 @@ class Store(Reader):
                                 "run_id": run_id})  # fmt: skip
         return out
 
+    def mark_seen(self, nct_ids: Sequence[str], run_id: int | None) -> None:
+        """Record that run ``run_id`` found these studies unchanged without fetching them (an ID pass that compared
+        update dates): their listed investigators were seen again by it (see :meth:`_still_listed`)."""
+        with self.engine.begin() as conn:
+            self._still_listed(conn, list(nct_ids), run_id, now())
+
     def mark_removed(self, nct_ids: Sequence[str], run_id: int | None, reason: str) -> int:
         """Mark studies the registry no longer returns (kept, never deleted); returns how many were newly marked."""
         at = now()

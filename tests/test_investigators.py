@@ -24,7 +24,9 @@ Hand-checked in the real corpus (``../shared/data/ctgov``):
 from __future__ import annotations
 
 import copy
+import csv
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -252,6 +254,11 @@ def test_an_investigator_the_registry_drops_is_kept_and_marked(store: Store, rec
     assert back["listed"] and back["dropped_run_id"] is None and (back["first_run_id"], back["last_run_id"]) == (
         first, fourth)  # fmt: skip
 
+    # An incremental run that skips the study because its update date did not change still saw its investigators.
+    fifth = store.start_run(mode="incremental", source="test", request={})
+    store.mark_seen([ESSEN], fifth)
+    assert {r["last_run_id"] for r in _rows(store.engine, ESSEN).values()} == {fifth}
+
 
 def test_a_value_no_investigator_column_holds_goes_to_quarantine(store: Store, records: dict[str, Any]) -> None:
     bad = copy.deepcopy(records[VIENNA])
@@ -290,9 +297,9 @@ def trials_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_lists_the_regions_investigators_as_csv(real_db_url: str) -> None:
     r = trials_cli("investigators", "--db", real_db_url, "--region", "ruhr", "--format", "csv")
     assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
-    assert lines[0].split(",")[:8] == ["name", "kind", "role", "institution", "city", "country", "trials", "nct_ids"]
-    got = sorted(tuple(line.split(",")[:3]) + (line.split(",")[7],) for line in lines[1:])
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0])[:8] == ["name", "kind", "role", "institution", "city", "country", "trials", "nct_ids"]
+    got = sorted((row["name"], row["kind"], row["role"], row["nct_ids"]) for row in rows)
     assert got == [
         ("Christos Rammos", "official", "PRINCIPAL_INVESTIGATOR", ESSEN),
         ("Christos Rammos", "site", "PRINCIPAL_INVESTIGATOR", ESSEN),

@@ -22,11 +22,11 @@ from trials.analytics.mapping import (
     municipality_rows,
     municipality_shapes,
     nice_floor,
+    sea_shapes,
     shade_classes,
     shade_of,
     size_legend,
     view_zoom,
-    water_polygon,
     with_bubbles,
 )
 from trials.rules.regions import load_regions
@@ -111,7 +111,9 @@ def test_the_packaged_outlines_are_small_sourced_and_cover_every_configured_plac
     lon0, lat0, lon1, lat1 = countries["bbox"]
     for r in load_regions():  # every configured place is inside the offline base layer
         assert all(lon0 < p.lon < lon1 and lat0 < p.lat < lat1 for p in r.places), r.name
-    assert water_polygon()[0] == water_polygon()[-1]
+    sea = sea_shapes()["features"][0]["geometry"]["coordinates"]
+    assert sea[0][0] == [lon0, lat0] and len(sea) > 50, "the rectangle, with the land cut out as holes"
+    assert (data / "sea.geojson").stat().st_size < 400_000
     shapes = municipality_shapes()
     assert "GeoBasis-DE / BKG" in shapes["source"]
     german = {p.id.removeprefix("de:") for r in load_regions() for p in r.places if p.id.startswith("de:")}

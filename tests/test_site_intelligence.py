@@ -351,6 +351,8 @@ def _open(page: str, **params: str) -> Any:
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
+    for k, v in params.items():  # again: the first page may have rewritten the link (it drops what it does not know)
+        at.query_params[k] = v
     at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -381,3 +383,12 @@ def test_overview_shows_the_regions_ties(app_db: str) -> None:
     at = _open("overview", region="ruhr")
     assert CATALOGUE["ties"][0] in [h.value for h in at.subheader]
     assert json.dumps([str(d.value.to_dict()) for d in at.dataframe]).count("Italy") >= 1
+
+
+def test_find_sites_shows_hostile_link_values_as_text(app_db: str) -> None:
+    """The question comes from a link anyone can write: a bad value is dropped with a notice that quotes it as code
+    (no image or link can take effect), and the page still answers."""
+    at = _open("find_sites", area="![t](http://t.example/p.png)", region="ruhr")
+    notices = [w.value for w in at.warning]
+    assert any("t.example" in n and "`" in n for n in notices), notices
+    assert [x.value for x in at.title] == ["Find sites"]

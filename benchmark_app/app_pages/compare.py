@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 from benchmark_app.common import deck_buttons, page_frames
-from benchmark_app.display import bars, table, year_axis_chart
+from benchmark_app.display import bars, chart, table, year_axis_chart
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import home_region, lang, regions
@@ -44,15 +44,16 @@ if fr is not None:
         base = replace(f, region=None)
         first = labels[chosen[0]]
         deck_buttons(fr, base, chosen[0], chosen[1:])
-        ranking = rank(fr, "region", base).with_columns(pl.col("key").cast(pl.String)).filter(
-            pl.col("key").is_in(chosen)
+        ranking = (
+            rank(fr, "region", base).with_columns(pl.col("key").cast(pl.String)).filter(pl.col("key").is_in(chosen))
         )
         ranking = sort_and_rank(ranking.drop("rank").with_columns(pl.col("key").replace_strict(labels).alias("name")))
         ranking = ranking.select("rank", *[c for c in ranking.columns if c != "rank"])
         slots = [c for _ in range(0, len(HEADLINE), 2) for c in st.columns(2)]  # two a row: names stay readable
         for col, m in zip(slots, HEADLINE, strict=False):
-            col.altair_chart(bars(ranking, category="name", value=m.column, lang=lg, fmt=m.fmt, highlight=first,
-                                  title=metric_label(m, lg)), width="stretch")  # fmt: skip
+            spec = bars(ranking, category="name", value=m.column, lang=lg, fmt=m.fmt, highlight=first,
+                        title=metric_label(m, lg))  # fmt: skip
+            chart(spec, col)
         table(ranking.drop("key", "share_of_region"), key="cmp_table", lang=lg,
               column_config={"rank": st.column_config.NumberColumn(t("rank_in_comparison", lg))})  # fmt: skip
         for by, group, title in (("phase_bucket", "phase", t("phase", lg)),
@@ -64,8 +65,8 @@ if fr is not None:
                 continue
             st.subheader(title)
             wide = long.pivot(on="region", index=by, values="trials").fill_null(0)
-            wide = wide.with_columns(pl.col(by).map_elements(lambda c, g=group: code_label(g, c, lg),
-                                                             return_dtype=pl.String))  # fmt: skip
+            words = {c: code_label(group, c, lg) for c in wide[by].to_list()}
+            wide = wide.with_columns(pl.col(by).replace_strict(words, return_dtype=pl.String))
             ordered = wide.select(by, *[labels[r] for r in chosen if labels[r] in wide.columns])
             table(ordered.sort(first, descending=True), key=f"cmp_{by}", lang=lg,
                   column_config={by: st.column_config.TextColumn(title),
@@ -74,5 +75,4 @@ if fr is not None:
         series = filled_trend(fr, "region", base, chosen, labels, years)
         st.subheader(t("trend", lg))
         st.caption(t("trend_zero_help", lg))
-        st.altair_chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=first),
-                        width="stretch")  # fmt: skip
+        chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=first))  # fmt: skip

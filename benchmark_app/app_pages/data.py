@@ -6,11 +6,11 @@ import polars as pl
 import streamlit as st
 
 from benchmark_app.admin import admin_refresh
-from benchmark_app.display import table
+from benchmark_app.display import registry_date, table
 from benchmark_app.i18n import t
 from benchmark_app.state import frames, lang, reader, regions
-from trials.present.labels import format_date, region_label
-from trials.rules.regions import regions_at
+from trials.present.labels import region_label
+from trials.rules.regions import regions_maybe_at
 
 RUN_COLUMNS = ["id", "started_at", "finished_at", "mode", "outcome", "data_timestamp", "pages", "studies_seen",
                "inserted", "updated", "unchanged", "quarantined", "retries", "error"]  # fmt: skip
@@ -22,7 +22,7 @@ st.title(t("data", lg))
 store = reader()
 runs = store.runs(limit=50)
 fr = frames()
-stamp = format_date(fr.data_timestamp, lg, long=True) if fr.data_timestamp else t("unknown", lg)
+stamp = registry_date(fr.data_timestamp, lg)
 st.caption(f"{t('freshness', lg)}: {stamp}")
 if not runs:
     st.info(t("empty", lg))
@@ -40,19 +40,25 @@ if q:
 # Unplaced sites inside a configured region first (they can change a ranking), the rest folded away.
 unplaced = pl.DataFrame(store.unplaced_sites(limit=None), schema=SITE_SCHEMA, orient="row")
 labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
-inside = unplaced.with_columns(
-    pl.struct("lat", "lon").map_elements(lambda p: ", ".join(labels[n] for n in regions_at(p["lat"], p["lon"],
-                                                                                         regions())),
-                                         return_dtype=pl.String).alias("region")  # fmt: skip
-) if unplaced.height else unplaced.with_columns(pl.lit(None, pl.String).alias("region"))
-mine = inside.filter(pl.col("region") != "")
-rest = inside.filter(pl.col("region") == "").drop("region")
+
+
+def _where(site: dict[str, object]) -> str:
+    """The configured regions the site is in (or, without coordinates, may be in), for the first table."""
+    names, certain = regions_maybe_at(site, regions())
+    shown = ", ".join(labels[n] for n in names)
+    return shown if certain or not shown else t("same_country", lg, regions=shown)
+
+
+sites = [{**s, "region": _where(s)} for s in store.unplaced_sites(limit=None)]
+unplaced = pl.DataFrame(sites, schema={**SITE_SCHEMA, "region": pl.String}, orient="row")
+mine = unplaced.filter(pl.col("region") != "").sort("region", "nct_id")
+rest = unplaced.filter(pl.col("region") == "").drop("region", "lat", "lon")
 st.subheader(t("unplaced_in_regions", lg, n=mine.height))
 st.caption(t("unplaced_in_regions_help", lg))
 table(mine.select("region", "nct_id", "facility", "city", "country", "flag"), key="unplaced", lang=lg,
       empty=t("none", lg))  # fmt: skip
 with st.expander(t("unplaced_elsewhere", lg, n=rest.height)):
-    table(rest.drop("lat", "lon"), key="unplaced_rest", lang=lg, empty=t("none", lg))
+    table(rest, key="unplaced_rest", lang=lg, empty=t("none", lg))
 events = store.events(limit=200)
 st.subheader(f"{t('registry_changes', lg)} ({len(events)})")
 st.caption(t("registry_changes_help", lg))

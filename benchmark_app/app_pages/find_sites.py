@@ -59,14 +59,15 @@ labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
 wanted_level = qp.get("by", "institution")
 c1, c2, c3 = st.columns([1.2, 1.6, 1.6])
 region = c1.selectbox(t("region", lg), names, index=names.index(wanted_region), format_func=lambda n: labels[n],
-                      key="fs_region")  # fmt: skip
+                      key="fs_region", placeholder=t("choose_one", lg))  # fmt: skip
 level = c1.radio(t("level", lg), LEVELS, index=LEVELS.index(wanted_level) if wanted_level in LEVELS else 0,
                  format_func=lambda v: level_label(v, lg), horizontal=True, key="fs_level")  # fmt: skip
 areas = c2.multiselect(t("area", lg), list(AREA_BY_CODE), default=_values("area", list(AREA_BY_CODE), DEFAULT_AREAS),
-                       format_func=lambda a: area_label(a, lg), key="fs_area")  # fmt: skip
+                       format_func=lambda a: area_label(a, lg), key="fs_area", placeholder=t("choose", lg))  # fmt: skip
 phases = c2.multiselect(t("phase", lg), list(PHASE_BUCKETS),
                         default=_values("phase", list(PHASE_BUCKETS), DEFAULT_PHASES),
-                        format_func=lambda p: phase_label(p, lg), key="fs_phase")  # fmt: skip
+                        format_func=lambda p: phase_label(p, lg), key="fs_phase",
+                        placeholder=t("choose", lg))  # fmt: skip
 recruiting = c3.checkbox(t("scout_recruiting", lg), value=_flag("recruiting"), key="fs_recruiting")
 industry = c3.checkbox(t("scout_industry", lg), value=_flag("industry"), key="fs_industry")
 c3.caption(t("scout_rules", lg))

@@ -16,11 +16,14 @@ import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-from benchmark_app.common import metric_columns, page_frames, show_table
+from benchmark_app.common import page_frames, show_table
 from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import lang, place_coords, regions
 from trials.analytics.mapping import (
+    MAX_RADIUS_PX,
+    MAX_SITE_RADIUS_PX,
+    MIN_RADIUS_PX,
     NO_TRIALS_SHADE,
     Municipality,
     Shade,
@@ -29,11 +32,11 @@ from trials.analytics.mapping import (
     map_points,
     municipality_rows,
     municipality_shapes,
+    sea_shapes,
     shade_classes,
     shape_extent,
     size_legend,
     view_zoom,
-    water_polygon,
     with_bubbles,
 )
 from trials.analytics.metrics import format_number
@@ -46,14 +49,16 @@ MAP_HEIGHT = 580
 #: Bubbles: orange on the blue choropleth, translucent so overlapping sites and the shading stay visible.
 BUBBLE_FILL = [230, 85, 13, 200]
 BUBBLE_LINE = [255, 255, 255, 230]
-LAND = [250, 248, 242, 150]
-WATER = [198, 219, 239, 110]
+#: The packaged base layer is translucent: offline it draws land and sea on the page's white, online the tiles
+#: that Streamlit draws beneath deck.gl's canvas show through it.
+LAND = [253, 252, 248, 150]
+WATER = [170, 205, 232, 130]
 BORDER = [120, 120, 120, 220]
 
 
-def _svg_size_legend(largest: int, lg: str) -> str:
+def _svg_size_legend(largest: int, max_radius: float, lg: str) -> str:
     """Nested circles with round trial counts, drawn at the map's pixel sizes."""
-    steps = size_legend(largest)
+    steps = size_legend(largest, max_radius)
     if not steps:
         return ""
     top = steps[0][1]
@@ -100,7 +105,7 @@ def _html_shade_legend(classes: list[Shade], lg: str) -> str:
 
 def _base_layers() -> list[pdk.Layer]:
     """Sea and country outlines from the packaged Natural Earth file: the map reads without any tile server."""
-    water = pdk.Layer("SolidPolygonLayer", [{"polygon": water_polygon()}], get_polygon="polygon", get_fill_color=WATER)
+    water = pdk.Layer("GeoJsonLayer", sea_shapes(), stroked=False, filled=True, get_fill_color=WATER)
     land = pdk.Layer("GeoJsonLayer", country_shapes(), stroked=True, filled=True, get_fill_color=LAND,
                      get_line_color=BORDER, line_width_min_pixels=1, pickable=False)  # fmt: skip
     return [water, land]
@@ -125,13 +130,14 @@ def _outline_layer(places: list[Municipality]) -> pdk.Layer:
                      get_line_color=[90, 90, 90, 200], line_width_min_pixels=1)  # fmt: skip
 
 
-def _bubble_layers(points: pl.DataFrame, lg: str) -> list[pdk.Layer]:
+def _bubble_layers(points: pl.DataFrame, max_radius: float, lg: str) -> list[pdk.Layer]:
     rows = points.to_dicts()
     for r in rows:
         r["tip"] = t("map.tip_point", lg, name=r["name"], trials=format_number(r["trials"], "int", lg))
     bubbles = pdk.Layer("ScatterplotLayer", rows, get_position="[lon, lat]", get_radius="radius",
                         radius_units="'pixels'", get_fill_color=BUBBLE_FILL, get_line_color=BUBBLE_LINE, stroked=True,
-                        line_width_min_pixels=1.5, pickable=True)  # fmt: skip
+                        line_width_min_pixels=1.5, radius_min_pixels=MIN_RADIUS_PX, radius_max_pixels=max_radius,
+                        pickable=True)  # fmt: skip
     labelled = [r for r in rows if r["label"]]
     labels = pdk.Layer("TextLayer", labelled, get_position="[lon, lat]", get_text="label", get_size=13,
                        get_color=[25, 25, 25, 255], get_alignment_baseline="baseline", get_text_anchor="anchor",
@@ -161,7 +167,7 @@ def _view(points: pl.DataFrame, region: Region | None, places: list[Municipality
     lons = points["lon"].to_list() + ([p.lon for p in region.places] if region else [])
     shape_lats, shape_lons = shape_extent(municipality_shapes(), {p.place_id.removeprefix("de:") for p in places})
     lats, lons = lats + shape_lats, lons + shape_lons
-    zoom = view_zoom(lats, lons, height_px=MAP_HEIGHT, min_span=0.05 if places else 2.0)
+    zoom = view_zoom(lats, lons, height_px=MAP_HEIGHT, min_span=0.05 if places else 3.0)
     return pdk.ViewState(latitude=(min(lats) + max(lats)) / 2, longitude=(min(lons) + max(lons)) / 2, zoom=zoom)
 
 
@@ -175,6 +181,8 @@ def render() -> None:
     names = {"city": t("map.show_city", lg), "site": t("map.show_site", lg)}
     level = st.radio(t("map.show", lg), LEVELS, index=LEVELS.index(url_level) if url_level in LEVELS else 0,
                      horizontal=True, key="map_level", format_func=names.__getitem__)  # fmt: skip
+    if st.query_params.get("by") != level:  # the view is shareable: the link keeps cities or sites
+        st.query_params["by"] = level
     region = next((r for r in regions() if r.name == f.region), None)
     ranking = rank(fr, level, f)
     points = map_points(ranking, fr.links[level], level, place_coords())
@@ -198,20 +206,21 @@ def render() -> None:
     elif places:
         layers.append(_outline_layer(places))
     view = _view(points, region, places)
-    points = with_bubbles(points, zoom=view.zoom)
-    layers += _bubble_layers(points, lg)
+    max_radius = MAX_RADIUS_PX if level == "city" else MAX_SITE_RADIUS_PX
+    points = with_bubbles(points, zoom=view.zoom, max_radius=max_radius)
+    layers += _bubble_layers(points, max_radius, lg)
     deck = pdk.Deck(layers=layers, initial_view_state=view, tooltip={"text": "{tip}"},
                     map_provider="carto", map_style=pdk.map_styles.CARTO_LIGHT)  # fmt: skip
     st.pydeck_chart(deck, height=MAP_HEIGHT, key="map_deck")
     left, right = st.columns([1, 2])
-    left.html(_svg_size_legend(max(points["trials"].to_list(), default=0), lg))
+    left.html(_svg_size_legend(max(points["trials"].to_list(), default=0), max_radius, lg))
     if shade and classes:
         right.html(_html_shade_legend(classes, lg))
     st.caption(t("map.attribution", lg))
     table = points.select("key", "name", "trials")
     if level == "city":
         table = table.join(ranking.select(pl.col("key").cast(pl.String), "per_100k"), on="key", how="left")
-    show_table(table.drop("key"), key="map_table", column_config=metric_columns(lg))
+    show_table(table.drop("key"), key="map_table")
 
 
 render()

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from benchmark_app.common import deck_buttons, page_frames
-from benchmark_app.display import bars, table, year_axis_chart
+from benchmark_app.display import bars, chart, registry_date, table, year_axis_chart
 from benchmark_app.i18n import t
 from benchmark_app.sections import region_sections
 from benchmark_app.sidebar import sidebar_filters
@@ -19,7 +19,7 @@ from trials.analytics.metrics import GROWTH, HEADLINE, PER_100K, format_number
 from trials.analytics.peers import area_shares
 from trials.analytics.rankings import rank
 from trials.analytics.series import filled_trend, growth_window, trend_window
-from trials.present.labels import area_label, format_date, join_words, metric_help, metric_label, region_label
+from trials.present.labels import area_label, join_words, metric_help, metric_label, region_label
 from trials.rules.regions import default_peers, find_region
 
 lg = lang()
@@ -30,7 +30,7 @@ home = find_region(regs, f.region or home_region())
 st.title(t("overview_title", lg, region=labels[home.name]))
 fr = page_frames()
 if fr is not None:
-    stamp = format_date(fr.data_timestamp, lg, long=True) if fr.data_timestamp else t("unknown", lg)
+    stamp = registry_date(fr.data_timestamp, lg)
     st.caption(f"{t('freshness', lg)}: {stamp}")
     everyone = replace(f, region=None)
     this_year = dt.date.today().year
@@ -64,8 +64,9 @@ if fr is not None:
             cols = st.columns(3)
             for col, m in zip(cols, charts[start : start + 3], strict=False):
                 title = growth_label if m is GROWTH else metric_label(m, lg)
-                col.altair_chart(bars(named, category="name", value=m.column, lang=lg, fmt=m.fmt,
-                                      highlight=labels[home.name], title=title), width="stretch")  # fmt: skip
+                spec = bars(named, category="name", value=m.column, lang=lg, fmt=m.fmt, highlight=labels[home.name],
+                            title=title)  # fmt: skip
+                chart(spec, col)
 
         peers = default_peers(home, regs)
         st.subheader(t("strongest_relative", lg, region=labels[home.name]))
@@ -75,8 +76,7 @@ if fr is not None:
             shares = shares.with_columns(pl.col("area").map_elements(lambda c: area_label(c, lg),
                                                                      return_dtype=pl.String))  # fmt: skip
             left, right = st.columns(2)
-            left.altair_chart(bars(shares, category="area", value="ratio", lang=lg, fmt="dec1",
-                                   title=t("col.ratio", lg)), width="stretch")  # fmt: skip
+            chart(bars(shares, category="area", value="ratio", lang=lg, fmt="dec1", title=t("col.ratio", lg)), left)
             table(shares.drop("ratio"), key="areas", lang=lg, where=right,
                   column_config={"share": st.column_config.Column(t("col.share_short", lg)),
                                  "peer_share": st.column_config.Column(t("col.peer_share_short", lg))})  # fmt: skip
@@ -88,8 +88,8 @@ if fr is not None:
         series = filled_trend(fr, "region", everyone, keys, labels, years)
         st.subheader(t("trend", lg))
         st.caption(t("trend_zero_help", lg))
-        st.altair_chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg,
-                                        highlight=labels[home.name]), width="stretch")  # fmt: skip
+        chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg,
+                                        highlight=labels[home.name]))  # fmt: skip
 
         st.subheader(t("top_institutions", lg))
         top = rank(fr, "institution", replace(f, region=home.name)).head(10).drop("key")

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import metric_tiles, page_frames, show_table
-from benchmark_app.display import table, year_axis_chart
+from benchmark_app.common import file_stem, is_synthetic, metric_tiles, page_frames, show_table
+from benchmark_app.display import chart, table, year_axis_chart
 from benchmark_app.i18n import t
 from benchmark_app.sections import profile_sections
 from benchmark_app.sidebar import sidebar_filters
@@ -54,7 +54,8 @@ if fr is not None:
             st.warning(t("notice_unknown_entity", lg, entity=quote_markdown(wanted)))  # a link anyone can write
         keys = list(options)
         key = st.selectbox(level_label(level, lg), keys, index=keys.index(wanted) if wanted in options else 0,
-                           format_func=lambda k: options[k], key="prof_entity")  # fmt: skip
+                           format_func=lambda k: options[k], key="prof_entity",
+                           placeholder=t("choose_one", lg))  # fmt: skip
         st.query_params["level"] = level
         st.query_params["entity"] = key
         trials = studies_in(fr, level, f, key)
@@ -73,8 +74,7 @@ if fr is not None:
         series = filled_trend(fr, level, f, [key], options, trend_window(f, dt.date.today().year))
         st.subheader(t("trend", lg))
         st.caption(t("trend_zero_help", lg))
-        st.altair_chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=options[key]),
-                        width="stretch")  # fmt: skip
+        chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=options[key]))  # fmt: skip
         st.subheader(t("peers", lg))
         table(peers(ranking, key).drop("key"), key="prof_peers", lang=lg)
         st.subheader(t("trial_list", lg))
@@ -86,7 +86,9 @@ if fr is not None:
             pl.col("area_evidence").list.join(" | "),
         )  # fmt: skip
         table(listing, key="prof_trials", lang=lg)
-        st.download_button(t("download_csv", lg), to_csv(joined(own_trials)), file_name=f"trials_{level}.csv",
+        synthetic = is_synthetic(fr)
+        st.download_button(t("download_csv", lg), to_csv(joined(own_trials), synthetic),
+                           file_name=f"{file_stem(f'trials_{level}', synthetic)}.csv",
                            mime="text/csv", key="prof_trials_csv")  # fmt: skip
         profile_sections(fr, level, key, f)  # experience, specialisation, international ties (issue 17)
         st.subheader(t("inv_title", lg))  # issue 17: who runs trials here, kept after the registry drops them

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from benchmark_app.common import download_buttons, page_frames
-from benchmark_app.display import bars, table
+from benchmark_app.display import bars, chart, table
 from benchmark_app.i18n import t
 from benchmark_app.sections import intelligence_xlsx_button
 from benchmark_app.sidebar import sidebar_filters
@@ -25,7 +25,8 @@ f, level = sidebar_filters(with_level=True, disabled=bool(wanted))
 fr = page_frames()
 if fr is not None:
     preset = st.selectbox(t("preset", lg), choices, index=choices.index(wanted),
-                          format_func=lambda p: p or t("no_preset", lg), key="preset")  # fmt: skip
+                          format_func=lambda p: t(f"preset.{p}", lg) if p else t("no_preset", lg), key="preset",
+                          placeholder=t("choose_one", lg))  # fmt: skip
     if preset:
         st.query_params["preset"] = preset
         st.info(t("preset_note", lg))
@@ -45,7 +46,7 @@ if fr is not None:
         table(ranking.drop("key"), key="ranking_table", lang=lg)
         if ranking[PARTIAL].any():
             st.caption(t("partial_note", lg))
-        st.altair_chart(bars(ranking.head(20), category="name", value="trials", lang=lg,
-                             title=metric_label(TRIALS, lg)), width="stretch")  # fmt: skip
+        chart(bars(ranking.head(20), category="name", value="trials", lang=lg,
+                             title=metric_label(TRIALS, lg)))  # fmt: skip
         download_buttons(ranking, f"ranking_{preset or level}", f, level)
         intelligence_xlsx_button(fr, ranking, f, level, f"ranking_{preset or level}")  # issue 17

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import is_synthetic
-from benchmark_app.display import bars, table
+from benchmark_app.common import file_stem, is_synthetic
+from benchmark_app.display import bars, chart, registry_date, table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, home_region, lang, regions
 from trials.analytics.context import EUROPE, latest_counts, position_in_europe, ranked, share_of_country
@@ -24,8 +24,8 @@ counts = latest_counts(engine(), DEFAULT_PRESET)
 if counts.height == 0:
     st.info(t("no_counts", lg))
 else:
-    asked = format_date(counts["asked_at"].max(), lg, long=True)
-    stamp = escape_markdown(format_date(counts["data_timestamp"][0], lg, long=True))  # registry text: never markdown
+    asked = format_date(counts["asked_at"].cast(pl.Date).max(), lg, long=True)  # type: ignore[arg-type]
+    stamp = registry_date(counts["data_timestamp"][0], lg)  # registry text: never markdown
     counts = counts.with_columns(  # country names in the reader's language; regions by their labels
         pl.struct("scope", "key", "label").map_elements(
             lambda r: country_label(r["key"], lg, r["label"]) if r["scope"] == "country"
@@ -36,7 +36,8 @@ else:
     wanted = st.query_params.get("region", home_region())
     labels = {r.name: region_label(r.name, r.label, lg) for r in regions()}
     region = st.selectbox(t("region", lg), names, index=names.index(wanted) if wanted in names else 0,
-                          format_func=lambda n: labels[n], key="w_region")  # fmt: skip
+                          format_func=lambda n: labels[n], key="w_region",
+                          placeholder=t("choose_one", lg))  # fmt: skip
     c = st.columns(3)
     pos = position_in_europe(counts, "DE")
     if pos:
@@ -54,12 +55,12 @@ else:
     view = countries.select("rank", "label", "total", "per_million", "rank_per_million", "grouping")
     table(view, key="w_countries", lang=lg)
     home_label = country_label("DE", lg)
-    st.altair_chart(bars(countries, category="label", value="per_million", lang=lg, fmt="dec1", highlight=home_label,
-                         title=t("col.per_million", lg)), width="stretch")  # fmt: skip
+    chart(bars(countries, category="label", value="per_million", lang=lg, fmt="dec1", highlight=home_label,
+                         title=t("col.per_million", lg)))  # fmt: skip
     st.subheader(t("one_scale", lg))
     both = ranked(counts).select("label", "scope", "total", "per_million", "rank_per_million")
     table(both, key="w_both", lang=lg)
-    name = "SYNTHETIC_world_counts" if synthetic else "world_counts"
+    name = file_stem("world_counts", synthetic)
     st.download_button(t("download_csv", lg), to_csv(ranked(counts).drop("asked_at"), synthetic),
                        file_name=f"{name}.csv", mime="text/csv", key="w_csv")  # fmt: skip
     with st.expander(t("queries", lg)):

@@ -139,7 +139,8 @@ def _file_entry(folder: Path, name: str) -> dict[str, Any]:
 
 
 def _write_frame(folder: Path, name: str, frame: pl.DataFrame) -> dict[str, Any]:
-    frame.write_ipc(folder / name, compression="uncompressed")  # uncompressed: a reader can memory-map it
+    # Uncompressed, so a reader can memory-map it; in one piece, so the rankings scan contiguous columns.
+    frame.rechunk().write_ipc(folder / name, compression="uncompressed")
     return _file_entry(folder, name)
 
 

@@ -25,6 +25,8 @@ SPREAD_DEG = 0.02
 #: Bubble radius in screen pixels of the place with the most trials: big enough to read, small enough that the
 #: Ruhr's 53 municipalities stay apart at the region's zoom.
 MAX_RADIUS_PX = 36.0
+#: Sites crowd on small rings around their city's centre: their largest bubble is smaller.
+MAX_SITE_RADIUS_PX = 22.0
 #: The smallest bubble (one trial) stays visible and clickable.
 MIN_RADIUS_PX = 3.0
 #: Places that may get a text label (the largest by trials, where the label fits): more would crowd the map.
@@ -69,11 +71,11 @@ def map_points(
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["trials", "name"], descending=[True, False])
 
 
-def bubble_radius(trials: int, largest: int) -> float:
-    """Radius in pixels whose *area* is proportional to ``trials`` (the ``largest`` place gets the maximum)."""
+def bubble_radius(trials: int, largest: int, max_radius: float = MAX_RADIUS_PX) -> float:
+    """Radius in pixels whose *area* is proportional to ``trials`` (the ``largest`` place gets ``max_radius``)."""
     if largest <= 0 or trials <= 0:
         return MIN_RADIUS_PX
-    return max(MIN_RADIUS_PX, MAX_RADIUS_PX * math.sqrt(trials / largest))
+    return max(MIN_RADIUS_PX, max_radius * math.sqrt(trials / largest))
 
 
 #: Where a label may sit around its bubble, in order of preference: (anchor, baseline, dx sign, dy sign).
@@ -96,7 +98,9 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def with_bubbles(points: pl.DataFrame, top: int = LABELS_TOP, zoom: float | None = None) -> pl.DataFrame:
+def with_bubbles(
+    points: pl.DataFrame, top: int = LABELS_TOP, zoom: float | None = None, max_radius: float = MAX_RADIUS_PX
+) -> pl.DataFrame:
     """``points`` plus ``radius`` (pixels, area proportional to trials) and the label columns: ``label`` (the
     name, cut to :data:`LABEL_CHARS`, of up to ``top`` places, else empty), ``offset`` (pixels from the centre),
     ``anchor`` and ``baseline`` (deck.gl's text anchor and alignment baseline).
@@ -106,7 +110,7 @@ def with_bubbles(points: pl.DataFrame, top: int = LABELS_TOP, zoom: float | None
     is left out (the tooltip and the table still name it). Without ``zoom`` every label sits above its bubble.
     """
     largest = max(points["trials"].to_list(), default=0)
-    radius = [bubble_radius(int(n), largest) for n in points["trials"]]
+    radius = [bubble_radius(int(n), largest, max_radius) for n in points["trials"]]
     labels, offsets, anchors, baselines = [], [], [], []
     taken: list[Box] = []
     pixels = [to_pixels(la, lo, zoom) for la, lo in zip(points["lat"], points["lon"], strict=True)] if zoom else []
@@ -164,14 +168,14 @@ def nice_floor(value: float) -> int:
     return int(max(m * power for m in (1, 2, 5) if m * power <= value))
 
 
-def size_legend(largest: int) -> list[tuple[int, float]]:
+def size_legend(largest: int, max_radius: float = MAX_RADIUS_PX) -> list[tuple[int, float]]:
     """Up to three round trial counts with their bubble radius (pixels), largest first, for the size legend."""
     values: list[int] = []
     for fraction in (1.0, 0.25, 1 / 25):
         v = nice_floor(largest * fraction)
         if v >= 1 and v not in values:
             values.append(v)
-    return [(v, bubble_radius(v, largest)) for v in values]
+    return [(v, bubble_radius(v, largest, max_radius)) for v in values]
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,7 @@ def choropleth(rows: pl.DataFrame, shapes: Mapping[str, Any], classes: Sequence[
         if shape is None:
             continue
         props = {"place_id": place_id, "name": name, "trials": trials, "population": population,
-                 "per_100k": per, "fill": [*shade_of(per, classes), 190]}  # fmt: skip
+                 "per_100k": per, "fill": [*shade_of(per, classes), 180]}  # fmt: skip
         features.append({"type": "Feature", "properties": props, "geometry": shape["geometry"]})
     return {"type": "FeatureCollection", "features": features}
 
@@ -292,10 +296,9 @@ def shape_extent(shapes: Mapping[str, Any], ags: set[str]) -> tuple[list[float],
     return lats, lons
 
 
-def water_polygon() -> list[list[float]]:
-    """The rectangle the country outlines were clipped to: drawn as sea under the land, so coasts read offline."""
-    lon0, lat0, lon1, lat1 = country_shapes()["bbox"]
-    return [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+def sea_shapes() -> dict[str, Any]:
+    """The sea inside the outlines' rectangle (land cut out as holes): tinted without tinting the land."""
+    return _shapes("sea.geojson")
 
 
 def view_zoom(
@@ -315,4 +318,4 @@ def view_zoom(
     span_y = max(merc[1] - merc[0], min_span * math.pi / 180 * 0.6)
     zoom_x = math.log2(width_px * 360 / (512 * span_lon))
     zoom_y = math.log2(height_px * 2 * math.pi / (512 * span_y))
-    return round(max(3.0, min(10.0, min(zoom_x, zoom_y) - 0.3)), 2)
+    return round(max(3.0, min(10.0, min(zoom_x, zoom_y) - 0.15)), 2)

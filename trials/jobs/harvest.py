@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from db.store import PageCounts, Store
-from trials.errors import TrialsError
+from trials.errors import ApiError, TrialsError
 from trials.jobs.pipeline import map_ahead
 from trials.present.progress import HarvestProgress, NoProgress
 from trials.rules.classify import Accepted, Rejected, classify
@@ -28,11 +28,13 @@ from trials.rules.regions import Region
 from trials.source.api import CtgovClient, StudyQuery, combine_advanced, since_filter
 from trials.source.files import iter_file_records
 from trials.source.model import StudiesPage
-from trials.source.plan import ID_FIELDS, combined_queries, decode_stamp, id_batches
+from trials.source.plan import ID_FIELDS, MAX_URL_BYTES, combined_queries, decode_stamp, id_batches
 from trials.source.queries import region_queries
 
 log = logging.getLogger(__name__)
 FILE_BATCH = 1000
+#: The shortest URL budget a refused ``filter.ids`` batch is halved down to (a few dozen IDs).
+MIN_URL_BYTES = 1000
 #: A first page at least this full suggests enough work to pay for a decoder process.
 PARALLEL_MIN_STUDIES = 500
 
@@ -321,32 +323,78 @@ class Harvester:
             + "NCT ID and LastUpdatePostDate only"
         )
         done: set[str] = set()
-        if in_full:
-            first = len(report.queries)
-            self._harvest_pages(report, client, [combined[0].query], page_size, offset=first)
-            done = set(report.queries[first].returned)
         registry: dict[str, str] = {}
-        for n, c in enumerate(combined[in_full:]):
-            registry.update(self._id_pass(report, client, c.query, page_size, n, len(combined) - in_full))
+        searches = [(c.query, [with_since(queries[m], since) for m in c.members]) for c in combined]
+        if in_full:
+            search, members = searches.pop(0)
+            first = len(report.queries)
+            try:
+                self._harvest_pages(report, client, [search], page_size, offset=first)
+                done = set(report.queries[first].returned)
+            except ApiError as exc:
+                if not self._refused(report, exc, first):
+                    raise
+                searches.insert(0, (search, members))  # its member queries are ID-passed below
+        for n, (search, members) in enumerate(searches):
+            first = len(report.queries)
+            try:
+                registry.update(self._id_pass(report, client, search, page_size, n, len(searches)))
+            except ApiError as exc:
+                if len(members) == 1 or not self._refused(report, exc, first):
+                    raise
+                for m in members:  # the registry refused the combination: each query on its own, as before
+                    registry.update(self._id_pass(report, client, m, page_size, n, len(searches)))
         todo, unchanged = to_fetch(registry, stored, done)
         report.unchanged += unchanged
-        batches = id_batches(todo, fixed=fixed, base_url=client.base_url)
-        fetch = [
-            StudyQuery(f"fetch {k + 1}/{len(batches)}", {"filter.ids": ",".join(b)}) for k, b in enumerate(batches)
-        ]
-        first = len(report.queries)
-        self._harvest_pages(report, client, fetch, page_size, offset=first)
-        returned: set[str] = set().union(*(q.returned for q in report.queries[first:]))
-        gone = [n for n in todo if n not in returned]
+        batches = self._fetch(report, client, todo, fixed, page_size)
         report.plan.append(
             f"distinct studies {len(done | registry.keys())}: {len(done)} received in the full-record search, "
-            f"{len(todo)} new or changed fetched by ID in {len(batches)} filter.ids batch(es), "
+            f"{len(todo)} new or changed fetched by ID in {batches} filter.ids batch(es), "
             f"{unchanged} unchanged left alone"
         )
+
+    def _refused(self, report: HarvestReport, exc: ApiError, ordinal: int) -> bool:
+        """Whether the registry refused query ``ordinal`` outright (HTTP 400, 414 or 431 on its first page):
+        then its row says so and the caller asks in smaller pieces; an error mid-way is no refusal."""
+        status = next((c for c in (400, 414, 431) if f"HTTP {c}" in str(exc)), None)
+        if status is None or len(report.queries) <= ordinal or report.queries[ordinal].pages:
+            return False
+        self.store.finish_query(report.run_id, ordinal, outcome="refused", note=f"{exc}; asked in smaller pieces",
+                                **_query_values(report.queries[ordinal]))  # fmt: skip
+        report.plan.append(f"! the registry refused {report.queries[ordinal].label} (HTTP {status}): asked in pieces")
+        log.warning("the registry refused %s: %s; asking in smaller pieces", report.queries[ordinal].label, exc)
+        return True
+
+    def _fetch(self, report: HarvestReport, client: CtgovClient, todo: list[str], fixed: dict[str, str],
+               page_size: int) -> int:  # fmt: skip
+        """Full records of ``todo`` by ``filter.ids``, batch by batch; a batch the registry refuses (a URL too
+        long for it) is asked again in batches of half the URL. Checks that every study came back; returns
+        how many batches were fetched."""
+        budget, remaining, fetched = MAX_URL_BYTES, todo, 0
+        returned: set[str] = set()
+        while remaining:
+            batches = id_batches(remaining, fixed=fixed, base_url=client.base_url, budget=budget)
+            fetch = [
+                StudyQuery(f"fetch {k + 1}/{len(batches)}", {"filter.ids": ",".join(b)}) for k, b in enumerate(batches)
+            ]
+            first = len(report.queries)
+            try:
+                self._harvest_pages(report, client, fetch, page_size, offset=first)
+                remaining, done = [], len(fetch)
+            except ApiError as exc:
+                done = len(report.queries) - 1 - first  # the batches before the refused one are complete
+                if budget <= MIN_URL_BYTES or not self._refused(report, exc, first + done):
+                    raise
+                remaining = [n for b in batches[done:] for n in b]
+                budget //= 2
+            fetched += done
+            returned.update(*(q.returned for q in report.queries[first:]))
+        gone = [n for n in todo if n not in returned]
         if gone:
             report.plan.append(f"! {len(gone)} studies of the ID pass did not come back by ID (e.g. {gone[0]})")
             log.warning("%d studies listed by the ID pass were not returned by their NCT ID: %s", len(gone),
                         ", ".join(gone[:20]))  # fmt: skip
+        return fetched
 
     def _count(self, report: HarvestReport, client: CtgovClient, query: StudyQuery, index: int, total: int) -> None:
         """One region query's count-only request, recorded as its query row."""

@@ -16,6 +16,7 @@ import polars as pl
 from trials.analytics.context import CountsState, ahead_of, on_one_scale, position_in_europe, share_of_country
 from trials.analytics.metrics import HEADLINE, PARTIAL, PER_100K
 from trials.analytics.rankings import DEFAULT_PRESET, Filters, Frames, mix, rank, sort_and_rank, studies_in, trend
+from trials.analytics.series import trend_window
 from trials.analytics.specialisation import location_quotients
 from trials.analytics.ties import CountryData, partner_countries, peer_ties
 from trials.errors import ConfigError
@@ -26,7 +27,6 @@ from trials.rules.buckets import PHASE_BUCKETS
 from trials.rules.regions import Region, default_peers, find_region
 
 #: Years shown in the "industry-sponsored trials over time" chart.
-TREND_YEARS = 15
 #: Bars of the European-context chart: the region, its peers and its country always, then the European
 #: countries with most trials per million (the caption says how many more were counted).
 CONTEXT_BARS = 24
@@ -270,10 +270,9 @@ def deck_data(
         .select("name", "trials", "industry_trials", "recruiting_now")
     )  # fmt: skip
     year = (today or dt.date.today()).year
-    # By start year: the filter's start years when it has them, else the last TREND_YEARS years (a window of
+    # By start year: the filter's start years when it has them, else the last series.TREND_YEARS years (a window of
     # first-posted years stays a filter; the chart still runs along start years).
-    last = f.year_to if f.date_field == "start" and f.year_to else year
-    first = f.year_from if f.date_field == "start" and f.year_from else last - TREND_YEARS + 1
+    first, last = trend_window(f, year)
     industry = replace(f, sponsor_classes=("INDUSTRY",))
     if f.date_field == "start":
         industry = replace(industry, year_from=first, year_to=last)

@@ -272,17 +272,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "first_rows": ("Showing the first {n} of {of} rows; the downloads hold all of them.",
                    "Gezeigt werden die ersten {n} von {of} Zeilen; die Downloads enthalten alle."),
     "choose": ("Any", "Alle"),
+    "choose_one": ("Choose one", "Bitte wählen"),
+    "preset.city-participation-2013-2022": ("City participation 2013-2022", "Städtebeteiligung 2013-2022"),
     # Overview as a pitch
     "overview_title": ("{region} at a glance", "{region} auf einen Blick"),
     "against_peers": ("Against the other regions", "Im Vergleich mit den anderen Regionen"),
     "against_peers_help": ("Each bar is a configured region under the same filters; {region} is highlighted.",
                            "Jeder Balken ist eine konfigurierte Region mit denselben Filtern; {region} ist "
                            "hervorgehoben."),
-    "growth_window": ("Growth {a}–{b} vs {c}–{d}", "Wachstum {a}–{b} ggü. {c}–{d}"),
-    "growth_tile": ("Growth {a}–{b}", "Wachstum {a}–{b}"),
+    "growth_window": ("Growth {a}-{b} vs {c}-{d}", "Wachstum {a}-{b} ggü. {c}-{d}"),
+    "growth_tile": ("Growth {a}-{b}", "Wachstum {a}-{b}"),
     "per_100k_tile": ("Per 100,000 inhabitants", "Je 100.000 Einwohner"),
-    "growth_help": ("Trials started in {a}–{b} against {c}–{d}, in % (the current year is left out: it is not over).",
-                    "Studienbeginne {a}–{b} gegenüber {c}–{d}, in % (das laufende Jahr zählt nicht: es ist nicht "
+    "growth_help": ("Trials started in {a}-{b} against {c}-{d}, in % (the current year is left out: it is not over).",
+                    "Studienbeginne {a}-{b} gegenüber {c}-{d}, in % (das laufende Jahr zählt nicht: es ist nicht "
                     "vorbei)."),
     "strongest_relative": ("Where {region} is strong relative to its peers",
                            "Wo {region} im Vergleich zu den Vergleichsregionen stark ist"),
@@ -291,8 +293,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "Anteil der Studien der Region je Gebiet gegenüber demselben Anteil bei den "
                                 "Vergleichsregionen ({peers}) zusammen; über 1 heißt: das Gebiet wiegt in der Region "
                                 "schwerer."),
-    "series_region": ("{region}", "{region}"),
-    "series_peers": ("Peers combined", "Vergleichsregionen zusammen"),
     "trend_zero_help": ("Every year of the window is shown; a year without trials is 0.",
                         "Jedes Jahr des Zeitraums ist dabei; ein Jahr ohne Studien zählt 0."),
     "all_regions": ("All regions as a table", "Alle Regionen als Tabelle"),
@@ -309,16 +309,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unplaced_in_regions": ("Unplaced sites inside the configured regions ({n})",
                             "Nicht zugeordnete Zentren in den konfigurierten Regionen ({n})"),
     "unplaced_in_regions_help": ("Sites whose city string we could not place but whose registry coordinates lie "
-                                 "inside a configured region's harvest circles: these are the ones that can change a "
-                                 "ranking.",
+                                 "inside a configured region's harvest circles, or which have no coordinates but lie "
+                                 "in a configured region's country: only these can change a region's ranking, so "
+                                 "curate them first.",
                                  "Zentren, deren Stadtangabe nicht zugeordnet werden konnte, deren Koordinaten aber in "
-                                 "den Abrufkreisen einer konfigurierten Region liegen: nur diese können eine Rangliste "
-                                 "verändern."),
+                                 "den Abrufkreisen einer konfigurierten Region liegen oder die ohne Koordinaten im "
+                                 "Land einer konfigurierten Region liegen: nur diese können eine Rangliste der Region "
+                                 "verändern, also zuerst pflegen."),
+    "same_country": ("{regions}? (same country, no coordinates)", "{regions}? (gleiches Land, keine Koordinaten)"),
     "unplaced_elsewhere": ("Other unplaced sites ({n})", "Weitere nicht zugeordnete Zentren ({n})"),
     "synthetic_file": ("SYNTHETIC DATA: made-up records for testing, not registry data",
                        "SYNTHETISCHE DATEN: erfundene Datensätze zum Testen, keine Registerdaten"),
     # Overview, Rankings, Compare
-    "top_areas": ("Strongest therapeutic areas", "Stärkste Therapiegebiete"),
     "top_institutions": ("Top institutions", "Führende Einrichtungen"),
     "trend": ("Trials by start year", "Studien nach Startjahr"),
     "ranked": ("{level} ranked", "{level} in der Rangliste"),
@@ -360,9 +362,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "top_sponsors": ("Top lead sponsors", "Häufigste Sponsoren"),
     "peers": ("Peers in the ranking", "Nachbarn in der Rangliste"),
     "trial_list": ("Trials", "Studien"),
-    "areas": ("Therapeutic areas", "Therapiegebiete"),
-    "area_evidence": ("Why these areas (term -> MeSH tree or rule -> area)",
-                      "Warum diese Gebiete (Begriff -> MeSH-Baum oder Regel -> Gebiet)"),
     "competing": ("Competing recruiting trials in the same areas within {km} km",
                   "Konkurrierende rekrutierende Studien derselben Gebiete im Umkreis von {km} km"),
     "office": ("For trial offices", "Für Studienzentralen"),
@@ -395,7 +394,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "harvest_runs": ("Harvest runs", "Abrufläufe"),
     "table_counts": ("Counts", "Anzahlen"),
     "quarantine": ("Quarantine ({n})", "Quarantäne ({n})"),
-    "unplaced": ("Unplaced sites (first {n})", "Nicht zugeordnete Zentren (erste {n})"),
     "how_counting": ("How counting works", "So wird gezählt"),
     "registry_changes": ("Registry changes seen by our harvests", "Registeränderungen aus unseren Abrufen"),
     "registry_changes_help": ("Sites removed from a study, studies that left a region, and studies the registry no "

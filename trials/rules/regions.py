@@ -6,7 +6,7 @@ The registry query syntax that covers a region is in :mod:`trials.source.queries
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -283,3 +283,17 @@ def regions_at(lat: float | None, lon: float | None, regions: Sequence[Region]) 
     if lat is None or lon is None:
         return []
     return [r.name for r in regions if any(distance_km(lat, lon, c.lat, c.lon) <= c.radius_km for c in r.circles)]
+
+
+def regions_maybe_at(site: Mapping[str, Any], regions: Sequence[Region]) -> tuple[list[str], bool]:
+    """The regions an unplaced site may belong to, and whether that is certain.
+
+    Certain: its coordinates lie in a region's circles. Possible: it has no coordinates, but its country is a
+    configured region's country (the city string might still name one of the region's places). Neither: the
+    site cannot change a configured region's ranking.
+    """
+    inside = regions_at(site.get("lat"), site.get("lon"), regions)
+    if inside or site.get("lat") is not None:
+        return inside, True
+    country = site.get("country")
+    return [r.name for r in regions if country and COUNTRY_NAMES.get(r.country) == country], False

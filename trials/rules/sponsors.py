@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trials.rules.institutions import Curated, clean_facility, load_institutions
@@ -43,6 +43,10 @@ class SponsorCountries:
     """The curated institutions whose country we know, each with its patterns and its place's names."""
 
     rules: tuple[_Rule, ...]
+    #: Any place name of any rule: a sponsor naming none of them (most companies) is unknown at once, which keeps a
+    #: world-scale table of sponsors fast (one search instead of one per curated institution).
+    places: re.Pattern[str] = re.compile(r"(?!)")
+    _cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def country(self, sponsor: str | None) -> str | None:
         """The sponsor's country (registry spelling) when its name matches a curated institution's patterns *and*
@@ -54,10 +58,16 @@ class SponsorCountries:
         """
         if not sponsor or not sponsor.strip():
             return None
+        if sponsor in self._cache:
+            return self._cache[sponsor]
         cleaned = clean_facility(sponsor)
         variants = (cleaned, re.sub(r"\s*-\s*", "-", cleaned))
-        hits = {r.country for r in self.rules if any(r.pattern.search(v) and r.place.search(v) for v in variants)}
-        return hits.pop() if len(hits) == 1 else None
+        found: str | None = None
+        if any(self.places.search(v) for v in variants):
+            hits = {r.country for r in self.rules if any(r.pattern.search(v) and r.place.search(v) for v in variants)}
+            found = hits.pop() if len(hits) == 1 else None
+        self._cache[sponsor] = found
+        return found
 
 
 def sponsor_countries(institutions: Mapping[str, Curated], regions: Sequence[Region]) -> SponsorCountries:
@@ -77,7 +87,10 @@ def sponsor_countries(institutions: Mapping[str, Curated], regions: Sequence[Reg
             re.compile("|".join(f"(?:{p.pattern})" for p in inst.patterns)),
             re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)"),
         ))  # fmt: skip
-    return SponsorCountries(tuple(rules))
+    any_place = sorted({r.place.pattern for r in rules})
+    return SponsorCountries(
+        tuple(rules), re.compile("|".join(f"(?:{p})" for p in any_place)) if any_place else re.compile(r"(?!)")
+    )
 
 
 @lru_cache(maxsize=2)

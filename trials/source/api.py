@@ -39,6 +39,7 @@ FIELDS = (
     "protocolSection.designModule",
     "protocolSection.conditionsModule",
     "protocolSection.contactsLocationsModule.locations",
+    "protocolSection.contactsLocationsModule.overallOfficials",  # issue 17 (site investigators ride in locations)
     "derivedSection.miscInfoModule",
     "derivedSection.conditionBrowseModule",
     "hasResults",
