@@ -17,8 +17,6 @@ from trials.analytics.rankings import Filters, Frames, studies_in
 from trials.present.labels import metric_help, metric_label, region_label
 from trials.present.markdown import escape_markdown
 
-#: How a table column shows each number format of the metric table (trials.analytics.metrics).
-_COLUMN_FORMATS = {"int": "localized", "dec1": "%.1f", "pct": "percent", "pct_signed": "percent"}
 
 
 def page_frames() -> Frames | None:
@@ -54,6 +52,10 @@ def metric_tiles(row: Mapping[str, Any], metrics: Sequence[Metric], lg: str, *,
                    help=(helps or {}).get(m.name) or metric_help(m, lg))  # fmt: skip
     for col, (name, value) in zip(cols[len(shown) :], extra, strict=True):
         col.metric(name, value)
+
+
+#: The start of every downloaded file's name when the data is synthetic.
+SYNTHETIC_PREFIX = "SYNTHETIC_"
 
 
 def is_synthetic(fr: Frames) -> bool:
