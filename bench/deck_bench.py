@@ -40,6 +40,7 @@ def main() -> None:
     from pptx import Presentation
 
     from db.engine import make_engine
+    from db.migrate import upgrade
     from db.reader import Reader
     from trials.analytics import frames_cache
     from trials.analytics.context import latest_counts
@@ -53,6 +54,7 @@ def main() -> None:
     db = load_db(a.studies)
     url = f"sqlite:///{db}"
     engine = make_engine(url)
+    upgrade(engine)  # a database built by an older version gets the current schema first
     if latest_counts(engine).height == 0:  # the context slide's figures, from the local fake API only
         from trials.jobs.counts import refresh_counts
         from trials.source.api import CtgovClient

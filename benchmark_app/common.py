@@ -18,7 +18,6 @@ from trials.present.labels import metric_help, metric_label, region_label
 from trials.present.markdown import escape_markdown
 
 
-
 def page_frames() -> Frames | None:
     """The frames, or None after showing the friendly empty state."""
     fr = frames()

@@ -60,6 +60,7 @@ def ui_texts(pg: Any) -> list[str]:
 def chips(pg: Any, label: str) -> list[str]:
     """The chosen values of the multiselect labelled ``label``, in order."""
     box = pg.locator("[data-testid='stMultiSelect']").filter(has=pg.get_by_text(label, exact=True))
+    box.locator("[data-tag]").first.wait_for()
     return [str(v) for v in box.locator("[data-tag]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")]
 
 

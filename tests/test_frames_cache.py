@@ -113,9 +113,11 @@ def assert_same_rankings(a: Frames, b: Frames) -> None:
         assert_frame_equal(rank(a, level, f), rank(b, level, f), categorical_as_str=True)
 
 
+@pytest.mark.parametrize("mapped", [True, False], ids=["memory-mapped", "read"])
 def test_a_good_run_writes_the_cache_once_and_readers_load_it_without_building(
-    engine: Engine, synth_corpus: Path, builds: list[str]
+    engine: Engine, synth_corpus: Path, builds: list[str], monkeypatch: pytest.MonkeyPatch, mapped: bool
 ) -> None:
+    monkeypatch.setattr(fc, "MEMORY_MAP", mapped)
     harvested(engine, synth_corpus)
     assert builds == ["cache"]  # the snapshot counted from the frames built for the cache: one build per run
     [folder] = folders(engine)

@@ -55,7 +55,7 @@ mine = unplaced.filter(pl.col("region") != "").sort("region", "nct_id")
 rest = unplaced.filter(pl.col("region") == "").drop("region", "lat", "lon")
 st.subheader(t("unplaced_in_regions", lg, n=mine.height))
 st.caption(t("unplaced_in_regions_help", lg))
-table(mine.select("region", "nct_id", "facility", "city", "country", "flag"), key="unplaced", lang=lg,
+table(mine.select("nct_id", "facility", "city", "country", "region", "flag"), key="unplaced", lang=lg,
       empty=t("none", lg))  # fmt: skip
 with st.expander(t("unplaced_elsewhere", lg, n=rest.height)):
     table(rest, key="unplaced_rest", lang=lg, empty=t("none", lg))

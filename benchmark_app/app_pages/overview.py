@@ -75,7 +75,7 @@ if fr is not None:
         if shares.height:
             shares = shares.with_columns(pl.col("area").map_elements(lambda c: area_label(c, lg),
                                                                      return_dtype=pl.String))  # fmt: skip
-            left, right = st.columns(2)
+            left, right = st.columns([2, 3])
             chart(bars(shares, category="area", value="ratio", lang=lg, fmt="dec1", title=t("col.ratio", lg)), left)
             table(shares.drop("ratio"), key="areas", lang=lg, where=right,
                   column_config={"share": st.column_config.Column(t("col.share_short", lg)),

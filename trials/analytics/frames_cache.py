@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import zlib
@@ -40,8 +41,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.ipc
 
 from db.reader import Engine, Reader
 from trials.analytics.rankings import Frames, build_frames
@@ -58,6 +57,10 @@ LOCK = ".lock"
 LOCK_WAIT_S = 600.0
 #: The modules whose code shapes the frames: a change to any of them makes every cache stale.
 _CODE = ("trials.analytics.rankings", "db.reader", "trials.rules.buckets", "trials.rules.institutions")
+
+
+#: Memory-map the frame files (True), read them (False), or map them where pyarrow is already loaded (None).
+MEMORY_MAP: bool | None = None
 
 
 class CacheError(Exception):
@@ -228,15 +231,22 @@ def _check_file(folder: Path, entry: dict[str, Any]) -> Path:
 
 
 def _read_frame(folder: Path, entry: dict[str, Any]) -> pl.DataFrame:
-    """A frame file, memory-mapped: numbers and dates stay in the file's pages (shared between the app and
-    the commands, and reclaimable by the kernel); categoricals are mapped to polars' own codes.
+    """A frame file, checked first (size and CRC-32): a damaged Arrow file must never reach the reader, whose
+    offsets into a mapped file are not validated.
 
-    Checked first (size and CRC-32): a damaged Arrow file must never reach the reader, whose offsets into a
-    mapped file are not validated.
+    Memory-mapped where pyarrow is already loaded (the app: Streamlit imports it): numbers and dates then stay
+    in the file's pages, shared with other processes and reclaimable by the kernel, and only categoricals are
+    copied into polars' own codes. A short command (``trials rank``, ``trials deck``) reads the file with
+    polars instead: importing pyarrow would cost it more time than the mapping saves.
     """
     path = _check_file(folder, entry)
+    if not (MEMORY_MAP if MEMORY_MAP is not None else "pyarrow" in sys.modules):
+        return pl.read_ipc(path)
+    import pyarrow as pa
+    import pyarrow.ipc
+
     with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
+        table = pyarrow.ipc.open_file(source).read_all()
     frame = pl.from_arrow(table, rechunk=False)
     if not isinstance(frame, pl.DataFrame):  # pragma: no cover (a table always gives a frame)
         raise CacheError(f"{path.name}: not a table")

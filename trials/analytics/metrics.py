@@ -65,8 +65,9 @@ INDUSTRY = Metric(
 #: status. A trial recruiting overall but whose site here is not (yet) recruiting does not count here.
 RECRUITING = Metric(
     "recruiting", "recruiting_now", "metric.recruiting_now", "unit.recruiting_now", "int", "count",
-    pl.coalesce(pl.col("site_status").cast(pl.String), pl.col("overall_status")).is_in(list(RECRUITING_NOW)).sum()
-    .alias("recruiting_now"), needs=("overall_status",),
+    pl.when(pl.col("site_status").is_null()).then(pl.col("overall_status").is_in(list(RECRUITING_NOW)))
+    .otherwise(pl.col("site_status").is_in(list(RECRUITING_NOW))).sum().alias("recruiting_now"),
+    needs=("overall_status",),
 )  # fmt: skip
 PER_100K = Metric(
     "per_100k", "per_100k", "metric.per_100k", "unit.per_100k", "dec1", "derived",

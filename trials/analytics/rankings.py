@@ -130,7 +130,7 @@ def _phase_bucket_frame(studies: pl.DataFrame, phases: pl.DataFrame) -> pl.DataF
         phases.filter(pl.col("phase").is_not_null())
         .select("sid", pl.col("phase").cast(pl.String).replace_strict(bits, return_dtype=pl.Int64).alias("mask"))
         .unique().group_by("sid").agg(pl.col("mask").sum())
-    )  # fmt: skip
+    ) if bits else pl.DataFrame(schema={"sid": pl.UInt32, "mask": pl.Int64})  # fmt: skip
     keyed = studies.select("sid", "study_type").join(masks, on="sid", how="left", maintain_order="left")
     keyed = keyed.with_columns(pl.col("mask").fill_null(0))
     combos = keyed.select("mask", "study_type").unique(maintain_order=True)

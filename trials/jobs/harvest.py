@@ -346,6 +346,8 @@ class Harvester:
                     registry.update(self._id_pass(report, client, m, page_size, n, len(searches)))
         todo, unchanged = to_fetch(registry, stored, done)
         report.unchanged += unchanged
+        fetching = set(todo)  # the unchanged ones were seen too: their investigators' last sighting (issue 17)
+        self.store.mark_seen([n for n in registry if n not in done and n not in fetching], report.run_id)
         batches = self._fetch(report, client, todo, fixed, page_size)
         report.plan.append(
             f"distinct studies {len(done | registry.keys())}: {len(done)} received in the full-record search, "
@@ -400,7 +402,7 @@ class Harvester:
         """One region query's count-only request, recorded as its query row."""
         ordinal = len(report.queries)
         self.store.add_query(report.run_id, ordinal, query.label, dict(query.params))
-        self.progress.query_started(index + 1, total, f"count: {query.label}")
+        self.progress.query_started(index + 1, total, query.label)
         result = QueryResult(query.label, None, 0, 0, counted_only=True)
         report.queries.append(result)
         try:
@@ -414,7 +416,7 @@ class Harvester:
         report.requests, report.faults = client.requests_made, client.faults
         note = "count only: its studies arrive through the combined searches"
         self.store.finish_query(report.run_id, ordinal, outcome="counted", note=note, **_query_values(result))
-        self.progress.query_done(f"count: {query.label}", result.total_count or 0, result.total_count)
+        self.progress.query_done(f"{query.label} ({note})", 0, result.total_count)
 
     def _id_pass(self, report: HarvestReport, client: CtgovClient, query: StudyQuery, page_size: int,
                  index: int, total: int) -> dict[str, str]:  # fmt: skip

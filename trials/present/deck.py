@@ -28,7 +28,7 @@ from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
 from trials.analytics.metrics import EXTRA_BY_NAME, HEADLINE, LQ, PER_100K, RECRUITING, TRIALS, format_number
-from trials.present import textfit
+from trials.present import palette, textfit
 from trials.present.deck_data import STRONG_MIN, DeckData, headline_header, headline_rows
 from trials.present.describe import describe_filters, is_filtered
 from trials.present.export import neutral_text
@@ -42,8 +42,8 @@ from trials.present.labels import (
 )
 
 INK = RGBColor(0x1F, 0x2A, 0x44)  # titles and text
-ACCENT = RGBColor(0xE3, 0x6C, 0x0A)  # the region, in every chart and table
-ACCENT_LIGHT = RGBColor(0xFC, 0xE9, 0xD9)  # the region's row or column in tables
+ACCENT = RGBColor.from_string(palette.ACCENT[1:])  # the region, in every chart and table (and in the app)
+ACCENT_LIGHT = RGBColor.from_string(palette.ACCENT_LIGHT[1:])  # the region's row or column in tables
 GREY = RGBColor(0x5F, 0x67, 0x73)  # captions and the footer
 CARD = RGBColor(0xF3, 0xF5, 0xF8)  # callout backgrounds, table banding
 OTHER = RGBColor(0xC5, 0xCC, 0xD5)  # countries that are neither the region's nor a peer
@@ -51,9 +51,7 @@ RED = RGBColor(0xC0, 0x00, 0x00)  # the synthetic-data warning
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 #: The peers, in order: muted, told apart from each other and from the accent.
 #: (Cool tones only: nothing a reader could take for the region's orange.)
-PEER_COLOURS = [RGBColor(0x3E, 0x5C, 0x7F), RGBColor(0x8F, 0xA9, 0xC4), RGBColor(0x5E, 0x8C, 0x6A),
-                RGBColor(0x86, 0x72, 0x9C), RGBColor(0x9A, 0xA1, 0xAB), RGBColor(0x3F, 0x86, 0x8C),
-                RGBColor(0x27, 0x33, 0x4A), RGBColor(0xA9, 0xC7, 0xB0)]  # fmt: skip
+PEER_COLOURS = [RGBColor.from_string(c[1:]) for c in palette.PEERS]
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.6)

@@ -310,13 +310,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "Nicht zugeordnete Zentren in den konfigurierten Regionen ({n})"),
     "unplaced_in_regions_help": ("Sites whose city string we could not place but whose registry coordinates lie "
                                  "inside a configured region's harvest circles, or which have no coordinates but lie "
-                                 "in a configured region's country: only these can change a region's ranking, so "
-                                 "curate them first.",
+                                 "in a configured region's country (marked ?): only these can change a region's "
+                                 "ranking, so curate them first.",
                                  "Zentren, deren Stadtangabe nicht zugeordnet werden konnte, deren Koordinaten aber in "
                                  "den Abrufkreisen einer konfigurierten Region liegen oder die ohne Koordinaten im "
-                                 "Land einer konfigurierten Region liegen: nur diese können eine Rangliste der Region "
+                                 "Land einer konfigurierten Region liegen (mit ? markiert): nur diese können eine "
+                                 "Rangliste der Region "
                                  "verändern, also zuerst pflegen."),
-    "same_country": ("{regions}? (same country, no coordinates)", "{regions}? (gleiches Land, keine Koordinaten)"),
+    "same_country": ("{regions}?", "{regions}?"),
     "unplaced_elsewhere": ("Other unplaced sites ({n})", "Weitere nicht zugeordnete Zentren ({n})"),
     "synthetic_file": ("SYNTHETIC DATA: made-up records for testing, not registry data",
                        "SYNTHETISCHE DATEN: erfundene Datensätze zum Testen, keine Registerdaten"),
