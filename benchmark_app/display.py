@@ -27,15 +27,16 @@ import streamlit as st
 
 from trials.analytics.metrics import BY_COLUMN, EXTRA, LQ, PARTIAL, Metric, NumberFormat, format_number
 from trials.present.labels import code_label, format_date, has_label, label, metric_help, metric_label
+from trials.present.country_names import country_name
 from trials.present.markdown import quote_markdown
 from trials.present.palette import ACCENT, MUTED, series_colours
 
 #: Columns that hold codes, and the catalogue group that names them (``<group>.<code>``).
 CODE_GROUPS = {
     "phase_bucket": "phase", "sponsor_bucket": "sponsor", "area": "area", "overall_status": "status",
-    "old_status": "status", "new_status": "status", "status": "status", "lead_sponsor_class": "sponsor_class",
+    "old_status": "status", "site_status": "status", "new_status": "status", "status": "status", "lead_sponsor_class": "sponsor_class",
     "study_type": "study_type", "outcome": "outcome", "mode": "run_mode", "kind": "event", "grouping": "grouping",
-    "scope": "count_scope", "flag": "place_flag",
+    "scope": "count_scope", "flag": "place_flag", "country": "country", "table": "db_table",
 }  # fmt: skip
 #: Every metric a table can show, by column: a ranking's, and the site-intelligence ones (``lq_<area>`` as ``lq``).
 METRIC_COLUMNS: dict[str, Metric] = {**BY_COLUMN, **{m.column: m for m in (*EXTRA, LQ)}}
@@ -93,8 +94,12 @@ def in_words(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def _word(group: str, code: str, lang: str) -> str:
+    """A code in words, capitalised as a table cell starts ("Recruiting", "Rekrutierend")."""
+    if group == "country":
+        return country_name(code, lang)
     key = f"{group}.{code}"
-    return label(key, lang) if has_label(key) else code_label(group, code, lang)
+    word = label(key, lang) if has_label(key) else code_label(group, code, lang)
+    return word[:1].upper() + word[1:]
 
 
 def _formatter(column: str, dtype: pl.DataType, lang: str) -> Callable[[Any], str] | None:

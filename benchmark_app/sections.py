@@ -160,8 +160,11 @@ def ties_section(fr: Frames, level: str, key: str, f: Filters) -> None:
     peers = peers_of(region)
     if region and peers:
         right.markdown(f"**{t('ties_peers', lg)}**")
-        table = peer_ties(fr, cd, replace(f, region=None), region, peers).select(
-            "name", "multinational_share", "foreign_sponsor_share", "unknown_sponsor_trials", "top_partners"
+        names = {r.name: region_label(r.name, r.label, lg) for r in regions()}  # München, not Munich, in German
+        table = (
+            peer_ties(fr, cd, replace(f, region=None), region, peers)
+            .with_columns(pl.col("key").cast(pl.String).replace_strict(names, default=pl.col("name")).alias("name"))
+            .select("name", "multinational_share", "foreign_sponsor_share", "unknown_sponsor_trials", "top_partners")
         )
         config = {"name": t("name", lg), "top_partners": t("top_partners", lg), **metric_config(table.columns, lg)}
         show_table(table, key=f"ties_peers_{level}", where=right, column_config=config)

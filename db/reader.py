@@ -6,16 +6,23 @@ methods. :class:`db.store.Store` (the writes) is a :class:`Reader` too, so a wri
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Integer, String, and_, cast, func, select, true
@@ -250,6 +257,14 @@ def _read_columnar(conn: Connection, model: type[Base], schema: Schema, where: C
         slices = _partitions(conn, model, where)
         queries = [plain.where(c) for c in slices] or [plain]
         sql = [str(q.compile(dialect=conn.engine.dialect, compile_kwargs={"literal_binds": True})) for q in queries]
+        if conn.engine.url.get_backend_name() == "sqlite":
+            session = _SESSION.get()
+            if session is not None:
+                return _with_categoricals(_conform(session.read(uri, sql, categorical), schema), categorical)
+            with _columnar_session():
+                child = _SESSION.get()
+                assert child is not None
+                return _with_categoricals(_conform(child.read(uri, sql, categorical), schema), categorical)
         # The slices are joined in NCT order, as one query would return them (ConnectorX's own list-of-queries
         # mode returns them in any order).
         with ThreadPoolExecutor(min(READ_THREADS, len(sql))) as pool:
@@ -263,6 +278,99 @@ def _read_columnar(conn: Connection, model: type[Base], schema: Schema, where: C
         return None
 
 
+def _with_categoricals(frame: pl.DataFrame, categorical: Sequence[str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical)
+
+
+#: The program of the child process that reads a SQLite file for :func:`_read_columnar`: one JSON job a line on
+#: stdin (``uri``, ``sql`` slices, ``categorical`` columns, ``threads``, ``out``), the frame written to ``out`` as
+#: Arrow IPC, one answer a line on stdout (``ok`` or ``error <json message>``).
+_CHILD = r"""
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+import polars as pl
+for line in sys.stdin:
+    job = json.loads(line)
+    try:
+        def one(sql):
+            frame = pl.read_database_uri(sql, job["uri"], engine="connectorx")
+            return frame.with_columns(pl.col(c).cast(pl.Categorical) for c in job["categorical"])
+        with ThreadPoolExecutor(max(1, min(job["threads"], len(job["sql"])))) as pool:
+            parts = list(pool.map(one, job["sql"]))
+        pl.concat(parts, rechunk=False).write_ipc(job["out"])
+        print("ok", flush=True)
+    except BaseException as exc:
+        print("error " + json.dumps(f"{type(exc).__name__}: {exc}"), flush=True)
+"""
+
+
+class _ChildReader:
+    """A child process that reads SQLite files with ConnectorX, for this process.
+
+    Why a child: ConnectorX carries its own copy of SQLite. Two copies of SQLite in one process that open the
+    same database file break each other's POSIX locks (closing one's file handle drops the other's locks:
+    "How To Corrupt An SQLite Database File", section 2.2.1) -- seen here as "disk I/O error" in the next
+    connection of the harvest that had just built the frames. In its own process the driver's locks are its own.
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="trials-read-"))
+        self.proc: subprocess.Popen[str] | None = None
+        self.jobs = 0
+
+    def read(self, uri: str, sql: list[str], categorical: Sequence[str]) -> pl.DataFrame:
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+        self.jobs += 1
+        out = self.folder / f"{self.jobs}.arrow"
+        job = {"uri": uri, "sql": sql, "categorical": list(categorical), "threads": READ_THREADS, "out": str(out)}
+        stdin: IO[str] | None = self.proc.stdin
+        stdout: IO[str] | None = self.proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(json.dumps(job) + "\n")
+        stdin.flush()
+        answer = stdout.readline().strip()
+        if answer != "ok":
+            raise RuntimeError(answer[6:] if answer.startswith("error ") else "the reading process stopped")
+        try:
+            return pl.read_ipc(out)
+        finally:
+            out.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_SESSION: contextvars.ContextVar[_ChildReader | None] = contextvars.ContextVar("columnar_child", default=None)
+
+
+@contextlib.contextmanager
+def _columnar_session() -> Iterator[None]:
+    """One reading child process for all the SQLite reads inside (started on the first read, stopped at the end)."""
+    if _SESSION.get() is not None:
+        yield
+        return
+    child = _ChildReader()
+    token = _SESSION.set(child)
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+        child.close()
+
+
 def _conform(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     """``frame`` with exactly the columns and types of ``schema`` (drivers differ: SQLite dates may come as text,
     PostgreSQL integers as Int32, timestamps without their zone)."""
@@ -270,7 +378,7 @@ def _conform(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     for name, want in schema.items():
         have = frame.schema[name]
         col = pl.col(name)
-        if have == want:
+        if have == want or (isinstance(have, pl.Categorical) and want == pl.String):  # made categorical already
             exprs.append(col)
         elif want == pl.Date and have == pl.String:
             exprs.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
@@ -308,7 +416,7 @@ class Reader:
         evidence texts), placed sites, status changes, and the data version (newest run) and registry data
         timestamp."""
         text = pl.String
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, _columnar_session():
             studies = _read(conn, StudyRow, {
                 "nct_id": text, "overall_status": text, "study_type": text, "start_date": pl.Date,
                 "first_posted_date": pl.Date, "last_update_posted_date": pl.Date, "lead_sponsor_name": text,

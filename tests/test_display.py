@@ -24,7 +24,7 @@ def test_empty_columns_are_left_out_and_codes_are_words() -> None:
     assert "per_100k" not in de.columns and "partial" not in de.columns  # nothing to show: no "None" column
     assert "growth" in de.columns  # one value is enough to keep a column
     assert de["phase_bucket"].to_list() == ["Nicht zutreffend", "Phase 2"]
-    assert de["overall_status"].to_list() == ["rekrutierend", "abgeschlossen"]
+    assert de["overall_status"].to_list() == ["Rekrutierend", "Abgeschlossen"]  # a cell starts capitalised
     assert readable(frame, "en")["phase_bucket"].to_list() == ["Not applicable", "Phase 2"]
 
 

@@ -74,5 +74,5 @@ if fr is not None:
         years = trend_window(f, dt.date.today().year)
         series = filled_trend(fr, "region", base, chosen, labels, years)
         st.subheader(t("trend", lg))
-        st.caption(t("trend_zero_help", lg))
+        st.caption(t("trend_zero_help", lg, a=years[0], b=years[1]))
         chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=first))  # fmt: skip

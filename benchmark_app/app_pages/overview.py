@@ -87,7 +87,7 @@ if fr is not None:
         keys = [home.name, *peers][:6]
         series = filled_trend(fr, "region", everyone, keys, labels, years)
         st.subheader(t("trend", lg))
-        st.caption(t("trend_zero_help", lg))
+        st.caption(t("trend_zero_help", lg, a=years[0], b=years[1]))
         chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg,
                                         highlight=labels[home.name]))  # fmt: skip
 

@@ -71,9 +71,10 @@ if fr is not None:
         sponsors = trials.group_by("lead_sponsor_name").agg(pl.len().alias("trials"))
         table(sponsors.sort(["trials", "lead_sponsor_name"], descending=[True, False]).head(10), key="prof_sponsors",
               lang=lg)  # fmt: skip
-        series = filled_trend(fr, level, f, [key], options, trend_window(f, dt.date.today().year))
+        years = trend_window(f, dt.date.today().year)
+        series = filled_trend(fr, level, f, [key], options, years)
         st.subheader(t("trend", lg))
-        st.caption(t("trend_zero_help", lg))
+        st.caption(t("trend_zero_help", lg, a=years[0], b=years[1]))
         chart(year_axis_chart(series, x="year", y="trials", color="name", lang=lg, highlight=options[key]))  # fmt: skip
         st.subheader(t("peers", lg))
         table(peers(ranking, key).drop("key"), key="prof_peers", lang=lg)
@@ -81,7 +82,7 @@ if fr is not None:
         own_trials = trial_list(fr, level, key, f)
         area_names = labels_of("area", list(AREA_BY_CODE), lg)
         listing = own_trials.select(
-            "nct_id", "brief_title", "overall_status", "start_date", "lead_sponsor_name",
+            "nct_id", "brief_title", "overall_status", "site_status", "start_date", "lead_sponsor_name",
             pl.col("areas").list.eval(pl.element().replace_strict(area_names, default=pl.element())).list.join(", "),
             pl.col("area_evidence").list.join(" | "),
         )  # fmt: skip

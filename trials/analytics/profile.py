@@ -90,11 +90,19 @@ def competing_recruiting(
 def trial_list(frames: Frames, level: str, key: str, f: Filters) -> pl.DataFrame:
     """The entity's trials under the filters, newest start first, with their areas and why.
 
-    Columns: nct_id, brief_title, overall_status, start_date, lead_sponsor_name, areas (codes) and
-    area_evidence (one "term -> tree/rule -> area" text per area, in the order of areas), as lists.
+    Columns: nct_id, brief_title, overall_status, site_status (the status of the entity's own site in the study,
+    the one "recruiting now" counts: it often differs from the overall status), start_date, lead_sponsor_name,
+    areas (codes) and area_evidence (one "term -> tree/rule -> area" text per area, in the order of areas), as
+    lists.
     """
-    trials = studies_in(frames, level, f, key).select(
-        "sid", "nct_id", "brief_title", "overall_status", "start_date", "lead_sponsor_name"
+    own = frames.links[level].filter(pl.col("key") == key)
+    status = (own.select("sid", pl.col("site_status").cast(pl.String)) if "site_status" in own.columns
+              else own.select("sid", pl.lit(None, pl.String).alias("site_status")))  # fmt: skip
+    trials = (
+        studies_in(frames, level, f, key)
+        .select("sid", "nct_id", "brief_title", "overall_status", "start_date", "lead_sponsor_name")
+        .join(status.unique("sid", keep="first", maintain_order=True), on="sid", how="left")
+        .select("sid", "nct_id", "brief_title", "overall_status", "site_status", "start_date", "lead_sponsor_name")
     )
     return (
         with_areas(frames, trials).sort(["start_date", "nct_id"], descending=[True, False], nulls_last=True).drop("sid")

@@ -8,7 +8,9 @@ key ``counting``). How this module implements them:
 - phase buckets and areas are one row per (study, bucket), so they overlap;
 - placeholder sites link to places and regions, never to institutions; unplaced sites link to nothing
   geographic (the Data page lists them); studies the registry no longer returns are not in the frames;
-- a time window filters by start date (default) or first-posted date, whole years, inclusive.
+- a time window filters by start date (default) or first-posted date, whole years, inclusive;
+- "recruiting now" reads each pair's ``site_status`` (RECRUITING when one of the entity's sites in the study
+  recruits, else another status a site there states, else null: the study's overall status stands in).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class Frames:
     phases: pl.DataFrame  # sid, phase_bucket (one row per bucket)
     registry_phases: pl.DataFrame  # sid, phase (the registry's values)
     areas: pl.DataFrame  # sid, area, evidence (term -> tree/rule -> area; null where not known)
-    links: dict[str, pl.DataFrame]  # level -> unique (sid, key, name[, place_id]) pairs
+    links: dict[str, pl.DataFrame]  # level -> unique (sid, key, name[, place_id], site_status) pairs
     populations: dict[str, dict[str, int]] = field(default_factory=dict)  # level -> key -> inhabitants
     place_regions: pl.DataFrame | None = None  # place_id, region (for share of region)
     data_version: str = ""

@@ -280,10 +280,12 @@ def deck_data(
     by_year = {k: series.filter(pl.col("key") == k).select("year", "trials") for k in keys}
     years = list(range(first, last + 1))
     industry_by_year = _wide(by_year, "year", years)
+    # Recruiting now as everywhere: by each site's own status (the study's overall status where a site has none).
     recruiting = (
-        rank(frames, "institution", replace(in_region, statuses=("RECRUITING",)))
-        .filter(complete)
-        .select("name", pl.col("trials").alias("recruiting_now"))
+        rank(frames, "institution", in_region)
+        .filter(complete & (pl.col("recruiting_now") > 0))
+        .sort(["recruiting_now", "name"], descending=[True, False])
+        .select("name", "recruiting_now")
         .head(10)
     )
     ctx = _context(counts, by_name[region], chosen, short, lang)

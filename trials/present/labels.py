@@ -196,6 +196,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col.brief_title": ("Title", "Titel"),
     "col.overall_status": ("Status", "Status"),
     "col.old_status": ("Before", "Vorher"),
+    "col.site_status": ("Status at this site", "Status an diesem Zentrum"),
     "col.new_status": ("After", "Nachher"),
     "col.start_date": ("Start", "Beginn"),
     "col.first_posted_date": ("First posted", "Erstregistrierung"),
@@ -269,6 +270,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "grouping.World": ("world", "Welt"),
     "grouping.region": ("region", "Region"),
     "place_flag.geo_point_disagrees": ("coordinates disagree with the city", "Koordinaten passen nicht zur Stadt"),
+    "place_flag.unknown_city": ("city not in our place lists", "Stadt nicht in unseren Ortslisten"),
+    "place_flag.no_country_or_point": ("neither country nor coordinates given",
+                                       "weder Land noch Koordinaten angegeben"),
+    "db_table.studies": ("studies", "Studien"),
+    "db_table.sites": ("sites (study x facility)", "Zentren (Studie x Einrichtung)"),
+    "db_table.study_phases": ("phases", "Phasen"),
+    "db_table.conditions": ("conditions", "Erkrankungen"),
+    "db_table.mesh_terms": ("MeSH terms", "MeSH-Begriffe"),
+    "db_table.browse_leaves": ("MeSH descriptors of the registry", "MeSH-Deskriptoren des Registers"),
+    "db_table.browse_branches": ("MeSH branches of the registry", "MeSH-Zweige des Registers"),
+    "db_table.collaborators": ("collaborators", "Kooperationspartner"),
+    "db_table.study_areas": ("therapeutic areas", "Therapiegebiete"),
+    "db_table.investigators": ("investigators", "Prüfärztinnen und Prüfärzte"),
+    "db_table.raw_records": ("registry records as received", "Registerdatensätze wie empfangen"),
+    "db_table.quarantine": ("quarantined records", "Datensätze in Quarantäne"),
     "first_rows": ("Showing the first {n} of {of} rows; the downloads hold all of them.",
                    "Gezeigt werden die ersten {n} von {of} Zeilen; die Downloads enthalten alle."),
     "choose": ("Any", "Alle"),
@@ -283,9 +299,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "growth_window": ("Growth {a}-{b} vs {c}-{d}", "Wachstum {a}-{b} ggü. {c}-{d}"),
     "growth_tile": ("Growth {a}-{b}", "Wachstum {a}-{b}"),
     "per_100k_tile": ("Per 100,000 inhabitants", "Je 100.000 Einwohner"),
-    "growth_help": ("Trials started in {a}-{b} against {c}-{d}, in % (the current year is left out: it is not over).",
+    "growth_help": ("Trials started in {a}-{b} against {c}-{d}, in % (the current year is left out: it is not over). "
+                    "A region without trials in {c}-{d} has no growth figure.",
                     "Studienbeginne {a}-{b} gegenüber {c}-{d}, in % (das laufende Jahr zählt nicht: es ist nicht "
-                    "vorbei)."),
+                    "vorbei). Eine Region ohne Studien {c}-{d} hat keinen Wachstumswert."),
     "strongest_relative": ("Where {region} is strong relative to its peers",
                            "Wo {region} im Vergleich zu den Vergleichsregionen stark ist"),
     "strongest_relative_help": ("Share of the region's trials in each area against the same share among its peers "
@@ -293,8 +310,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "Anteil der Studien der Region je Gebiet gegenüber demselben Anteil bei den "
                                 "Vergleichsregionen ({peers}) zusammen; über 1 heißt: das Gebiet wiegt in der Region "
                                 "schwerer."),
-    "trend_zero_help": ("Every year of the window is shown; a year without trials is 0.",
-                        "Jedes Jahr des Zeitraums ist dabei; ein Jahr ohne Studien zählt 0."),
+    "trend_zero_help": ("Start years {a}-{b}; every year is shown, a year without trials is 0.",
+                        "Startjahre {a}-{b}; jedes Jahr ist dabei, ein Jahr ohne Studien zählt 0."),
     "all_regions": ("All regions as a table", "Alle Regionen als Tabelle"),
     "studies_stored": ("studies in the database (every region)", "Studien in der Datenbank (alle Regionen)"),
     "rank_among": ("Rank {rank} of {of} regions", "Rang {rank} von {of} Regionen"),
@@ -371,9 +388,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status_changes": ("Status changes seen by our harvests", "Statusänderungen (aus unseren Abrufen)"),
     "stale": ("Active records not updated for over a year", "Aktive Einträge seit über einem Jahr nicht aktualisiert"),
     # World and Europe
-    "no_counts": ("No country counts yet. Run `trials counts` (the scheduler refreshes them after each harvest).",
-                  "Noch keine Länderzahlen. `trials counts` ausführen (der Scheduler aktualisiert sie nach jedem "
-                  "Abruf)."),
+    "no_counts": ("No country counts yet: they are fetched after the next scheduled harvest (an administrator can "
+                  "run `trials counts` now).",
+                  "Noch keine Länderzahlen: sie werden nach dem nächsten geplanten Abruf geholt (Administratoren "
+                  "können jetzt `trials counts` ausführen)."),
     "counts_caption": ("Count-only registry queries under the preset {preset}; registry data {stamp}; asked {asked}.",
                        "Zählabfragen im Register mit der Vorlage {preset}; Registerstand {stamp}; abgefragt {asked}."),
     "de_in_europe": ("Germany in Europe (trials)", "Deutschland in Europa (Studien)"),
