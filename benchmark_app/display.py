@@ -26,16 +26,16 @@ import polars as pl
 import streamlit as st
 
 from trials.analytics.metrics import BY_COLUMN, EXTRA, LQ, PARTIAL, Metric, NumberFormat, format_number
-from trials.present.labels import code_label, format_date, has_label, label, metric_help, metric_label
 from trials.present.country_names import country_name
+from trials.present.labels import code_label, format_date, has_label, label, metric_help, metric_label
 from trials.present.markdown import quote_markdown
 from trials.present.palette import ACCENT, MUTED, series_colours
 
 #: Columns that hold codes, and the catalogue group that names them (``<group>.<code>``).
 CODE_GROUPS = {
     "phase_bucket": "phase", "sponsor_bucket": "sponsor", "area": "area", "overall_status": "status",
-    "old_status": "status", "site_status": "status", "new_status": "status", "status": "status", "lead_sponsor_class": "sponsor_class",
-    "study_type": "study_type", "outcome": "outcome", "mode": "run_mode", "kind": "event", "grouping": "grouping",
+    "old_status": "status", "site_status": "status", "new_status": "status", "status": "status",
+    "lead_sponsor_class": "sponsor_class", "study_type": "study_type", "outcome": "outcome", "mode": "run_mode", "kind": "event", "grouping": "grouping",
     "scope": "count_scope", "flag": "place_flag", "country": "country", "table": "db_table",
 }  # fmt: skip
 #: Every metric a table can show, by column: a ranking's, and the site-intelligence ones (``lq_<area>`` as ``lq``).
