@@ -35,7 +35,8 @@ from trials.present.palette import ACCENT, MUTED, series_colours
 CODE_GROUPS = {
     "phase_bucket": "phase", "sponsor_bucket": "sponsor", "area": "area", "overall_status": "status",
     "old_status": "status", "site_status": "status", "new_status": "status", "status": "status",
-    "lead_sponsor_class": "sponsor_class", "study_type": "study_type", "outcome": "outcome", "mode": "run_mode", "kind": "event", "grouping": "grouping",
+    "lead_sponsor_class": "sponsor_class", "study_type": "study_type", "outcome": "outcome", "mode": "run_mode",
+    "kind": "event", "grouping": "grouping",
     "scope": "count_scope", "flag": "place_flag", "country": "country", "table": "db_table",
 }  # fmt: skip
 #: Every metric a table can show, by column: a ranking's, and the site-intelligence ones (``lq_<area>`` as ``lq``).
