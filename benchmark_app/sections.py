@@ -172,15 +172,18 @@ def ties_section(fr: Frames, level: str, key: str, f: Filters) -> None:
 
 def intelligence_xlsx_button(fr: Frames, table: pl.DataFrame, f: Filters, level: str, name: str) -> None:
     """A download of the ranking with the site-intelligence sheets (specialisation, concentration, experience,
-    international ties); built only when clicked."""
+    international ties, the region's investigators); built only when clicked."""
+    from benchmark_app.state import investigators
     from trials.analytics.extras import intelligence_sheets
+    from trials.analytics.investigators import in_region
     from trials.present.export import to_xlsx
 
     lg = lang()
     synthetic = bool(fr.studies["synthetic"].fill_null(False).any())
 
     def build() -> bytes:
-        sheets = intelligence_sheets(fr, level, f, peers_of(f.region), site_countries())
+        people = in_region(investigators(), f.region) if f.region else None
+        sheets = intelligence_sheets(fr, level, f, peers_of(f.region), site_countries(), people)
         return to_xlsx(table, f, level, fr.data_version, fr.data_timestamp, provenance_queries(), synthetic,
                        sheets=sheets)  # fmt: skip
 

@@ -392,3 +392,18 @@ def test_find_sites_shows_hostile_link_values_as_text(app_db: str) -> None:
     notices = [w.value for w in at.warning]
     assert any("t.example" in n and "`" in n for n in notices), notices
     assert [x.value for x in at.title] == ["Find sites"]
+
+
+def test_xlsx_has_the_regions_investigators(frames: Frames, countries: CountryData, real_engine: Engine) -> None:
+    """The region's investigators become a sheet: the Essen principal investigator of NCT04116060 is there, with
+    his trial, and no column holds a phone number or an e-mail address."""
+    from trials.analytics.investigators import in_region
+
+    people = in_region(Reader(real_engine).investigators(), "ruhr")
+    sheets = intelligence_sheets(frames, "institution", Filters(region="ruhr"), PEERS, countries, people)
+    sheet = sheets["Investigators"]
+    rammos = sheet.filter(pl.col("name").str.contains("Rammos"))
+    assert rammos.height >= 1 and "NCT04116060" in rammos["nct_ids"].str.join(", ")[0]
+    text = " ".join(str(v) for row in sheet.iter_rows() for v in row)
+    assert "@" not in text, "no e-mail address"
+    assert not [c for c in sheet.columns if "phone" in c or "mail" in c], "no contact columns"

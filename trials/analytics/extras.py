@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from trials.analytics.experience import EXPERIENCE_TABLE_COLUMNS, experience_table
+from trials.analytics.investigators import investigator_list
 from trials.analytics.metrics import EXTRA_BY_NAME
 from trials.analytics.rankings import Filters, Frames
 from trials.analytics.specialisation import location_quotients, lq_column, sponsor_concentration
@@ -87,11 +88,18 @@ def add_metrics(
 
 
 def intelligence_sheets(
-    frames: Frames, level: str, f: Filters, peers: Sequence[str], countries: CountryData | None
+    frames: Frames,
+    level: str,
+    f: Filters,
+    peers: Sequence[str],
+    countries: CountryData | None,
+    investigators: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The site-intelligence tables of a ranking's entities, one per XLSX sheet: location quotients per area
-    against the peers (with a region that has peers), sponsor concentration, the experience figures, and the
-    international ties (when the site countries are given)."""
+    against the peers (with a region that has peers), sponsor concentration, the experience figures, the
+    international ties (when the site countries are given), and the investigators of the stored investigator
+    rows given (:func:`trials.analytics.investigators.investigator_list`: who runs trials there, also those the
+    registry no longer lists; no contact details exist to export)."""
     from trials.analytics.rankings import _links
 
     names = _links(frames, level, f).select(pl.col("key").cast(pl.String), pl.col("name").cast(pl.String)).unique("key")
@@ -102,4 +110,7 @@ def intelligence_sheets(
     sheets["Experience"] = names.join(experience_table(frames, level, f), on="key").sort("key")
     if countries is not None:
         sheets["International ties"] = ties(frames, countries, level, f)
+    if investigators is not None:
+        people = investigator_list(investigators)
+        sheets["Investigators"] = people.with_columns(pl.col("nct_ids").list.join(", "))
     return sheets
