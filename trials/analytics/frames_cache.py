@@ -170,7 +170,7 @@ def _dump(folder: Path, name: str, value: Any) -> dict[str, Any]:
 def write_frames(root: Path, key: CacheKey, frames: Frames) -> Path:
     """Write ``frames`` as the cache folder of ``key`` under ``root`` (atomically: temporary folder, then rename).
 
-    Returns the folder. Another process that wrote the same key first wins; ours is discarded.
+    Returns the folder. A folder of the same key already there (damaged, or rewritten after a run) is replaced.
     """
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
@@ -292,7 +292,8 @@ def _locked(root: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[bool]:
     try:
         root.mkdir(parents=True, exist_ok=True)
         fh = (root / LOCK).open("a+")
-    except OSError:
+    except OSError as exc:
+        log.warning("no analytics cache at %s (%s): the frames are built in memory only", root, exc)
         yield False
         return
     try:
@@ -377,11 +378,3 @@ def load_frames(engine: Engine, regions: Sequence[Region], say: Callable[[str], 
         if locked:
             _write(root, key, frames)
     return frames
-
-
-def frames_for(engine: Engine, regions: Sequence[Region] | None = None,
-               say: Callable[[str], None] = log.info) -> Frames:  # fmt: skip
-    """:func:`load_frames` for the configured regions (the CLI's and the deck's way to the frames)."""
-    from trials.rules.regions import configured_regions
-
-    return load_frames(engine, configured_regions() if regions is None else regions, say)

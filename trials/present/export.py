@@ -83,17 +83,7 @@ def to_xlsx(
     table = mark_synthetic(table, synthetic)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet("Ranking")
-    for c, name in enumerate(table.columns):
-        sheet.write_string(0, c, neutral_text(name))
-    for r, row in enumerate(table.iter_rows(), start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, bool):
-                sheet.write_boolean(r, c, value)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            elif value is not None:
-                sheet.write_string(r, c, neutral_text(str(value)))
+    _write_frame(book.add_worksheet("Ranking"), table)
     for title, frame in (sheets or {}).items():  # site intelligence (issue 17): one sheet per table, after the ranking
         _write_frame(book.add_worksheet(neutral_text(title)[:31]), mark_synthetic(frame, synthetic))
     prov = book.add_worksheet("Provenance")
