@@ -116,3 +116,30 @@ def test_a_comparison_is_shared_by_its_link(app_url: tuple[str, str], page: Any)
     page.goto(shared)  # a colleague opening the link sees the same three regions
     wait_for_app_run(page)
     assert chips(page, "Regions") == ["Vienna", "Ruhr (Regionalverband Ruhr)", "Berlin"]
+
+
+def test_a_preset_switches_off_the_sidebar_filters(app_url: tuple[str, str], page: Any) -> None:  # noqa: F811
+    base, _ = app_url
+    open_page(page, base, "rankings?preset=city-participation-2013-2022", "en")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_role("combobox", name="Phase").is_disabled()
+    assert sidebar.get_by_role("textbox", name="Lead sponsor contains").is_disabled()
+    open_page(page, base, "rankings?region=ruhr", "en")
+    assert not sidebar.get_by_role("combobox", name="Phase").is_disabled()
+
+
+def test_an_unknown_entity_in_a_link_gets_a_notice(app_url: tuple[str, str], page: Any) -> None:  # noqa: F811
+    base, _ = app_url
+    open_page(page, base, "profile?region=ruhr&entity=no-such-place", "de")
+    notice = page.locator("[data-testid='stAlertContentWarning']").filter(has_text="no-such-place")
+    assert notice.count() == 1 and "Link" in notice.inner_text()
+
+
+def test_the_data_page_puts_the_regions_unplaced_sites_first(app_url: tuple[str, str], page: Any) -> None:  # noqa: F811
+    base, _ = app_url
+    open_page(page, base, "data", "en")
+    headings = page.locator("h3").all_inner_texts()
+    first = next(h for h in headings if h.startswith("Unplaced sites inside the configured regions"))
+    assert re.search(r"\(\d+\)", first)
+    rest = page.locator("[data-testid='stExpander'] summary").filter(has_text="Other unplaced sites")
+    assert rest.count() == 1  # folded away
