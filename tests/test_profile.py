@@ -160,3 +160,19 @@ def test_stale_cutoff_is_a_year(days: int) -> None:
     fr.studies = fr.studies.with_columns(pl.lit(TODAY - dt.timedelta(days=days)).alias("last_update_posted_date"))
     got = stale_active(fr, "institution", "uk-essen", TODAY)
     assert (got.height > 0) == (days > 365)
+
+
+def test_the_trial_list_shows_the_status_at_the_entitys_own_site(real_db_url: str) -> None:
+    """Recruiting now counts by a site's own status: the trial list shows it beside the overall status, so the
+    tile and the list agree (NCT01742767: overall UNKNOWN, the Essen university hospital's site RECRUITING)."""
+    from db.engine import make_engine
+    from trials.analytics.profile import trial_list
+    from trials.analytics.rankings import Filters, build_frames, rank
+    from trials.rules.regions import load_regions
+
+    fr = build_frames(make_engine(real_db_url), load_regions())
+    listing = trial_list(fr, "institution", "de-essen-uk", Filters(region="ruhr"))
+    row = listing.filter(pl.col("nct_id") == "NCT01742767").row(0, named=True)
+    assert (row["overall_status"], row["site_status"]) == ("UNKNOWN", "RECRUITING")
+    essen = rank(fr, "institution", Filters(region="ruhr")).filter(pl.col("key") == "de-essen-uk").row(0, named=True)
+    assert essen["recruiting_now"] == listing.filter(pl.col("site_status") == "RECRUITING").height

@@ -143,8 +143,8 @@ def test_profile_trial_list_shows_each_trials_areas_and_evidence(real_db_url: st
     essen = rank(fr, "city", Filters(region="ruhr")).filter(pl.col("name") == "Essen").row(0, named=True)
     listing = trial_list(fr, "city", essen["key"], Filters(region="ruhr"))
     assert listing.height == essen["trials"]
-    assert listing.columns == ["nct_id", "brief_title", "overall_status", "start_date", "lead_sponsor_name", "areas",
-                               "area_evidence"]  # fmt: skip
+    assert listing.columns == ["nct_id", "brief_title", "overall_status", "site_status", "start_date",
+                               "lead_sponsor_name", "areas", "area_evidence"]  # fmt: skip
     assert listing["areas"].list.len().sum() > 0
     for areas, evidence in listing.select("areas", "area_evidence").iter_rows():
         assert len(areas) == len(evidence) and all(e.endswith(f" -> {a}") for a, e in zip(areas, evidence, strict=True))
