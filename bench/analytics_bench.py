@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -124,7 +125,7 @@ def phase_build(db: Path) -> dict[str, Any]:
     write_s = time.perf_counter() - t
     size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
     return {"frame_build_s": build_s, "read_s": read_s, "derive_s": derive_s, "cache_write_s": write_s,
-            "cache_mb": size / 2**20, "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+            "cache_mb": size / 2**20, "peak_rss_mb": peak_rss_mb(), "load_average": os.getloadavg()[0]}  # fmt: skip
 
 
 def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
@@ -178,6 +179,7 @@ def phase_rankings(db: Path, reps: int) -> dict[str, Any]:
         "per_query_p95_ms": {k: pct(v, 95) for k, v in per_query.items()},
         "sql": sql,
         "peak_rss_mb": peak_rss_mb(),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -342,7 +344,8 @@ def main() -> None:
         *[f"- {k}: {v:.1f} / {r['per_query_p95_ms'][k]:.1f}" for k, v in r["per_query_p50_ms"].items()],
         "",
         "The SQL rankings are checked to return exactly the polars counts. Times are wall clock on this",
-        "machine (2 cores, shared with other work while this ran); the browser times include Streamlit's",
+        f"machine (2 cores, shared with other work while this ran: 1-minute load average {built['load_average']:.1f} "
+        f"during the build, {r['load_average']:.1f} after the rankings); the browser times include Streamlit's",
         "websocket round trip and rendering. The frames are built once after every good run and written as",
         "Arrow files keyed by the data version (`trials.analytics.frames_cache`); the app, `trials rank` and",
         "`trials deck` load them, so a restart no longer rebuilds them.",

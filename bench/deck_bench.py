@@ -125,7 +125,7 @@ def main() -> None:
         f"| frame build from the database (in-process) | {build_s:.2f} s | |",
         "",
         "The frames are written once after every good run (`after_good_run`) as Arrow files keyed by the data",
-        "version; the command memory-maps them. In the app the frames are loaded once per process, so a deck",
+        "version; the command loads them (the app memory-maps them, once per process), so a deck",
         "download costs the numbers plus the rendering.",
     ]
     write_report("deck", {"cli_s": cli, "cli_without_cache_s": cold_s, "cache_load_s": load_s,

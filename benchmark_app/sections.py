@@ -24,7 +24,7 @@ from trials.analytics.experience import experience, stopped_trials
 from trials.analytics.metrics import EXTRA_BY_NAME, TRIALS, format_number
 from trials.analytics.rankings import Filters, Frames
 from trials.analytics.specialisation import location_quotients, sponsor_concentration
-from trials.analytics.ties import CountryData, country_data, partner_countries, peer_ties, ties
+from trials.analytics.ties import CountryData, partner_countries, peer_ties, stored_country_data, ties
 from trials.present.country_names import country_name
 from trials.present.labels import area_label, metric_help, metric_label, region_label
 from trials.rules.regions import default_peers, find_region
@@ -32,14 +32,11 @@ from trials.rules.regions import default_peers, find_region
 
 @st.cache_resource(max_entries=1, ttl=3600)
 def _countries(url: str, version: tuple[int, int]) -> CountryData:
-    from db.reader import Reader
-
-    sc = Reader(engine()).site_countries()
-    return country_data(sc.studies, sc.places, regions())
+    return stored_country_data(engine(), regions())
 
 
 def site_countries() -> CountryData:
-    """The site countries of the app's database (read once per data version, apart from the ranking frames)."""
+    """The site countries of the app's database (once per process and data version; kept beside the frames)."""
     url = db_url()
     return _countries(url, data_version(url))
 

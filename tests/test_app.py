@@ -166,7 +166,7 @@ def test_data_page_lists_registry_changes(real_db_copy: str, monkeypatch: pytest
     at = run_page("data")
     events = table_with(at, "kind")
     assert list(events["nct_id"]) == [f"https://clinicaltrials.gov/study/{gone}"]  # a link to the registry
-    assert list(events["kind"]) == ["removed"]
+    assert list(events["kind"]) == ["No longer in the registry's answer"]  # the code in words
     assert any("Registry changes" in s.value and "(1)" in s.value for s in at.subheader)
 
 

@@ -295,3 +295,33 @@ def test_a_missing_driver_falls_back_to_rows(copied: Engine, monkeypatch: pytest
     got = Reader(engine).frame_tables()
     assert_frame_equal(got.sites, expected.sites, categorical_as_str=True)
     assert_frame_equal(got.studies, expected.studies)
+
+
+def test_the_site_countries_are_read_once_per_data_version(copied: Engine) -> None:
+    """The deck's and the app's site countries come from beside the frames after the first read; a damaged
+    copy is read again, and a set without its index is never used."""
+    from trials.analytics.ties import stored_country_data
+
+    regions = configured_regions()
+    fc.load_frames(engine := copied, regions)
+    reads: list[int] = []
+
+    def read() -> dict[str, pl.DataFrame]:
+        reads.append(1)
+        sc = Reader(engine).site_countries()
+        return {"studies": sc.studies, "places": sc.places}
+
+    first = fc.cached_tables(engine, regions, "site_countries", read)
+    again = fc.cached_tables(engine, regions, "site_countries", read)
+    assert len(reads) == 1
+    for k in first:
+        assert_frame_equal(first[k], again[k])
+    folder = folders(engine)[0]
+    (folder / "extra-site_countries-studies.arrow").write_bytes(b"broken")
+    fc.cached_tables(engine, regions, "site_countries", read)
+    assert len(reads) == 2
+    (folder / "extra-site_countries.json").unlink()
+    fc.cached_tables(engine, regions, "site_countries", read)
+    assert len(reads) == 3
+    data = stored_country_data(engine, regions)
+    assert data.studies.height == first["studies"].select("nct_id", "country").unique().height

@@ -378,3 +378,38 @@ def load_frames(engine: Engine, regions: Sequence[Region], say: Callable[[str], 
         if locked:
             _write(root, key, frames)
     return frames
+
+
+def cached_tables(
+    engine: Engine, regions: Sequence[Region], name: str, build: Callable[[], dict[str, pl.DataFrame]]
+) -> dict[str, pl.DataFrame]:
+    """Tables derived from the database, kept beside the frames of the same data version (built once, then read).
+
+    For reads apart from the frames that every deck or first visit would otherwise repeat (the site countries of
+    the international ties). Stored only when the frames' folder of this version exists (so they go when
+    :func:`prune` removes it); each file is written to a temporary name and renamed, and a list of them last, so
+    a half-written set is never read; an unreadable set is rebuilt.
+    """
+    root = cache_root(engine)
+    if root is None:
+        return build()
+    folder = root / cache_key(engine, regions).folder
+    index = folder / f"extra-{name}.json"
+    if index.is_file():
+        try:
+            keys = json.loads(index.read_text())
+            return {k: pl.read_ipc(folder / f"extra-{name}-{k}.arrow") for k in keys}
+        except (OSError, ValueError, pl.exceptions.ComputeError) as exc:
+            log.warning("cached %s under %s not used (%s): rebuilding it", name, folder, exc)
+    tables = build()
+    if folder.is_dir():
+        try:
+            for k, frame in tables.items():
+                target = folder / f"extra-{name}-{k}.arrow"
+                frame.write_ipc(target.with_suffix(".tmp"))
+                os.replace(target.with_suffix(".tmp"), target)
+            index.with_suffix(".tmp").write_text(json.dumps(sorted(tables)))
+            os.replace(index.with_suffix(".tmp"), index)
+        except OSError as exc:
+            log.warning("could not cache %s under %s (%s)", name, folder, exc)
+    return tables

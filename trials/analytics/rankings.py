@@ -109,12 +109,16 @@ def _recruiting_first(sites: pl.DataFrame) -> pl.DataFrame:
     """The sites with their own recruitment status as ``site_status``, ordered so that the first row of every
     (study, entity) pair (what :func:`_first_per_study` keeps) carries the entity's best answer: a site recruiting
     there first, then any other stated status, then none (where the ranking falls back to the study's overall
-    status: :data:`trials.analytics.metrics.RECRUITING`). A stable sort, so otherwise the order is kept."""
+    status: :data:`trials.analytics.metrics.RECRUITING`). A stable sort, so otherwise the order is kept.
+
+    Sorted by study first (one 64-bit key: study, then that order): a pair never spans studies, so the same rows
+    come first, and the links stay in study order, which makes the rankings' joins on ``sid`` up to twice as
+    fast as on links in status order (issue 16's ranking figures)."""
     status = pl.col("status") if "status" in sites.columns else pl.lit(None, dtype=pl.String)
     sites = sites.with_columns(status.alias("site_status")).drop("status", strict=False)
     text = pl.col("site_status").cast(pl.String)
     order = pl.when(text.is_in(list(metrics.RECRUITING_NOW))).then(0).when(text.is_not_null()).then(1).otherwise(2)
-    return sites.sort(order.cast(pl.UInt8), maintain_order=True)
+    return sites.sort(_packed(pl.col("sid"), order), maintain_order=True)
 
 
 def _phase_bucket_frame(studies: pl.DataFrame, phases: pl.DataFrame) -> pl.DataFrame:
@@ -166,6 +170,9 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
         .replace_strict({c: sponsor_bucket(c) for c in SPONSOR_CLASSES}, default="unknown", return_dtype=pl.String)
         .alias("sponsor_bucket"),
     )
+    # The study columns every ranking joins onto millions of links (metrics.study_columns): categoricals, so the
+    # join gathers 4-byte codes, not strings (a broad ranking's join at 600,000 studies: 250 ms -> 100 ms).
+    studies = studies.with_columns(pl.col("overall_status", "sponsor_bucket").cast(cat))
     phases = phases.select(sid(), pl.col("phase").cast(cat))
     phase_frame = _phase_bucket_frame(studies, phases)
     evidence = pl.col("evidence") if "evidence" in areas.columns else pl.lit(None, dtype=pl.String).alias("evidence")

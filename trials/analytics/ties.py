@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from db.reader import Engine
 from trials.analytics.rankings import Filters, Frames, _links, matching_studies, sid
 from trials.rules.regions import Region
 from trials.rules.sponsors import SponsorCountries, default_sponsor_countries
@@ -210,3 +211,18 @@ def peer_ties(frames: Frames, cd: CountryData, f: Filters, region: str, peers: S
 def ties_by_key(table: pl.DataFrame) -> Mapping[str, dict[str, object]]:
     """The rows of a :func:`ties` table by entity key."""
     return {r["key"]: r for r in table.iter_rows(named=True)}
+
+
+def stored_country_data(engine: Engine, regions: Sequence[Region]) -> CountryData:
+    """The site countries of a database as :class:`CountryData`, read once per data version and kept beside the
+    analytics frames (:func:`trials.analytics.frames_cache.cached_tables`): a deck or a first visit then does
+    not read every site again."""
+    from db.reader import Reader
+    from trials.analytics.frames_cache import cached_tables
+
+    def read() -> dict[str, pl.DataFrame]:
+        sc = Reader(engine).site_countries()
+        return {"studies": sc.studies, "places": sc.places}
+
+    tables = cached_tables(engine, regions, "site_countries", read)
+    return country_data(tables["studies"], tables["places"], regions)

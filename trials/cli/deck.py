@@ -10,7 +10,7 @@ from db.reader import Engine, Reader
 from trials.analytics.context import counts_state, last_harvest, latest_counts
 from trials.analytics.frames_cache import load_frames
 from trials.analytics.rankings import studies_in
-from trials.analytics.ties import CountryData, country_data
+from trials.analytics.ties import CountryData, stored_country_data
 from trials.cli.rank import FilterArgs, parse_filters
 from trials.errors import TrialsError
 from trials.present.deck_data import CountsInfo, NoMatch, deck_data
@@ -91,6 +91,5 @@ def run_deck(engine: Engine, args: DeckArgs, say: Callable[[str], None] = lambda
 
 
 def _site_countries(engine: Engine, regions: list[Region]) -> CountryData:
-    """The site countries for the deck's international-ties slide (read apart from the ranking frames)."""
-    sc = Reader(engine).site_countries()
-    return country_data(sc.studies, sc.places, regions)
+    """The site countries for the deck's international-ties slide (cached beside the frames)."""
+    return stored_country_data(engine, regions)

@@ -23,7 +23,7 @@ from db.store import PageCounts, Store
 from trials.errors import ApiError, TrialsError
 from trials.jobs.pipeline import map_ahead
 from trials.present.progress import HarvestProgress, NoProgress
-from trials.rules.classify import Accepted, Rejected, classify
+from trials.rules.classify import Accepted, Rejected, classify_all
 from trials.rules.regions import Region
 from trials.source.api import CtgovClient, StudyQuery, combine_advanced, since_filter
 from trials.source.files import iter_file_records
@@ -166,12 +166,12 @@ def classify_tagged(
     i, page = tagged
     if page is None:
         return i, None, []
-    items = [classify(bytes(r)) for r in page.studies]
+    items = classify_all(bytes(r) for r in page.studies)
     return i, StudiesPage(studies=[], nextPageToken=page.nextPageToken, totalCount=page.totalCount), items
 
 
 def classify_batch(raws: list[bytes]) -> list[Accepted | Rejected]:
-    return [classify(raw) for raw in raws]
+    return classify_all(raws)
 
 
 def split_page(items: Iterable[Accepted | Rejected], seen: set[str]) -> tuple[list[Accepted], list[Rejected], int]:

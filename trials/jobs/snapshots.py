@@ -25,7 +25,7 @@ def snapshot_frame(frames: Frames) -> pl.DataFrame:
     """Counts (level, key, name, dimension, bucket, trials): all trials, and by phase bucket, sponsor
     bucket and area. A study counts once per entity; buckets overlap as in the rankings."""
     in_regions = frames.place_regions["place_id"].unique().implode() if frames.place_regions is not None else pl.lit([])
-    studies = frames.studies.select("sid", "sponsor_bucket")
+    studies = frames.studies.select("sid", pl.col("sponsor_bucket").cast(pl.String))  # text, like every bucket here
     parts = []
     for level in LEVELS:
         links = frames.links[level]

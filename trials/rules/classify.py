@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import msgspec
 
-from trials.rules.enrich import enrich
+from trials.rules.enrich import Reference, enrich, reference_data
 from trials.rules.normalise import NormalisationError, NormalisedStudy, normalise_study
 from trials.source.model import decode_study
 
@@ -63,12 +64,19 @@ def reject(raw: bytes, digest: str, reason: str, nct_id: str | None = None) -> R
     return Rejected(raw, digest, reason.replace("\x00", "\\x00"), nct_id or guess_nct_id(raw))
 
 
-def classify(raw: bytes) -> Accepted | Rejected:
+def classify_all(raws: Iterable[bytes]) -> list[Accepted | Rejected]:
+    """:func:`classify` for a batch of records, with the reference data looked up once for all of them."""
+    reference = reference_data()
+    return [classify(raw, reference) for raw in raws]
+
+
+def classify(raw: bytes, reference: Reference | None = None) -> Accepted | Rejected:
     """Decode and normalise one record; never raises for bad content.
 
     Every way a record can fail is a :class:`Rejected` with its reason: malformed JSON or a wrong
     type, text that is not UTF-8, nesting too deep to decode, no usable NCT ID, or a rule that
     failed. (Values a database column cannot hold are caught before the write: ``db.limits``.)
+    ``reference``: :func:`trials.rules.enrich.reference_data` (looked up here when not given).
     """
     digest = content_hash(raw)
     try:
@@ -83,7 +91,7 @@ def classify(raw: bytes) -> Accepted | Rejected:
         return reject(raw, digest, f"cannot decode record: {type(exc).__name__}: {exc}")
     try:
         # Compressing here, off the writer's thread, lets zlib (which releases the GIL) overlap writes.
-        return Accepted(enrich(normalise_study(study), study), raw, digest, compress(raw))
+        return Accepted(enrich(normalise_study(study), study, reference), raw, digest, compress(raw))
     except NormalisationError as exc:
         return reject(raw, digest, str(exc))
     except Exception as exc:  # a bug in a rule must not lose the record: keep it with the reason
