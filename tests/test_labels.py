@@ -179,6 +179,7 @@ def test_no_dead_labels() -> None:
         "count_scope.",
         "grouping.",
         "place_flag.",
+        "db_table.",  # the Data page's table names in words
         "preset.",  # preset names (the Rankings page's preset choice)
     )
     assert not [k for k in CATALOGUE if k not in asked and not k.startswith(groups)]
