@@ -130,7 +130,7 @@ def update(kind: str, base_url: str, db: Path) -> dict[str, Any]:
 
 def target(r: dict[str, Any]) -> float:
     """Issue 16's request budget for a harvest of ``r['distinct']`` studies over ``r['queries']`` region queries."""
-    return 1.2 * r["distinct"] / 1000 + 2 * r["queries"]
+    return 1.2 * float(r["distinct"]) / 1000 + 2 * float(r["queries"])
 
 
 def row(r: dict[str, Any]) -> str:

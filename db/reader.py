@@ -606,7 +606,9 @@ class Reader:
         wanted = sorted(set(nct_ids))
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
-                rows = conn.execute(select(RAW.c.nct_id, RAW.c.body).where(RAW.c.nct_id.in_(wanted[start:start + 500])))
+                rows = conn.execute(
+                    select(RAW.c.nct_id, RAW.c.body).where(RAW.c.nct_id.in_(wanted[start : start + 500]))
+                )
                 for nct_id, body in rows:
                     try:
                         status = json.loads(zlib.decompress(body)).get("protocolSection", {}).get("statusModule", {})

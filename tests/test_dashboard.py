@@ -115,9 +115,11 @@ def test_overview_shows_the_region_against_every_region(real_db_url: str, monkey
     assert pl.Series(everyone["trials"]).is_sorted(descending=True)
 
 
-LEGACY = {"region": "ruhr", "by": "city", "from": "2010", "to": "2024", "phase": ["phase2", "phase3"],
-          "sponsor_class": "INDUSTRY", "area": "oncology", "status": "COMPLETED", "sponsor": "a", "type": "INTERVENTIONAL",
-          "date": "start", "lang": "de"}  # fmt: skip
+LEGACY: dict[str, str | list[str]] = {
+    "region": "ruhr", "by": "city", "from": "2010", "to": "2024", "phase": ["phase2", "phase3"],
+    "sponsor_class": "INDUSTRY", "area": "oncology", "status": "COMPLETED", "sponsor": "a", "type": "INTERVENTIONAL",
+    "date": "start", "lang": "de",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("page", ["overview", "rankings", "compare", "profile", "map", "world", "data"])
@@ -126,7 +128,7 @@ def test_every_existing_link_parameter_still_works(
 ) -> None:
     """Links shared before this version open without an error or an "ignored" notice, filters applied."""
     monkeypatch.setenv("TRIALS_DB_URL", real_db_url)
-    extra = {"level": "institution", "entity": "de-essen-uk"} if page == "profile" else {}
+    extra: dict[str, str | list[str]] = {"level": "institution", "entity": "de-essen-uk"} if page == "profile" else {}
     at = run_page(page, **LEGACY, **extra)
     assert not at.exception, [e.value for e in at.exception]
     assert not [w.value for w in at.warning if "ignoriert" in w.value or "nicht in der Rangliste" in w.value]

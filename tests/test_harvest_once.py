@@ -73,6 +73,7 @@ def run(store: Store, server: FakeApiServer, regions: list[str], *, since: str |
             mode="incremental" if since else "full", ids_first=ids_first,
         )  # fmt: skip
     assert report.outcome == "success", report.summary()
+    assert isinstance(client, CountingClient)
     return report, client
 
 

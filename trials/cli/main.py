@@ -483,8 +483,12 @@ def studies(region: str | None, phases: tuple[str, ...], sponsor_classes: tuple[
 
 @main.command()
 @click.option("--region", default=None, metavar="NAME", help="Only investigators at a site in this region.")
-@click.option("--institution", default=None, metavar="NAME-OR-ID",
-              help="Only this institution: its id (e.g. de-essen-uk), else any whose name contains the text.")
+@click.option(
+    "--institution",
+    default=None,
+    metavar="NAME-OR-ID",
+    help="Only this institution: its id (e.g. de-essen-uk), else any whose name contains the text.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @db_option
 def investigators(region: str | None, institution: str | None, fmt: str, db_url: str | None) -> None:
