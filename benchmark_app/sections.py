@@ -197,7 +197,7 @@ def profile_sections(fr: Frames, level: str, key: str, f: Filters) -> None:
 
 
 def region_sections(fr: Frames, f: Filters) -> None:
-    """The region's international ties against its peers (the Overview page, which shows the region's area
-    strengths itself), in one call."""
+    """The region's international ties against its configured peers (the Compare page, under the comparison; the
+    Overview stays the lean first screen of a pitch), in one call."""
     if f.region:
         ties_section(fr, "region", f.region, replace(f, region=None))

@@ -343,7 +343,7 @@ def app_db(real_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield real_db_url
 
 
-def _open(page: str, **params: str) -> Any:
+def _open(page: str, **params: str | list[str]) -> Any:
     """Open a page in AppTest: run the app once, so a page with its own url_path is known, then switch to it."""
     from streamlit.testing.v1 import AppTest
 
@@ -379,8 +379,8 @@ def test_profile_shows_experience_specialisation_and_ties(app_db: str) -> None:
     assert any("NCT01701245" in str(d.value.to_dict()) for d in at.dataframe)
 
 
-def test_overview_shows_the_regions_ties(app_db: str) -> None:
-    at = _open("overview", region="ruhr")
+def test_compare_shows_the_regions_ties(app_db: str) -> None:
+    at = _open("compare", cmp=["ruhr", "berlin"])
     assert CATALOGUE["ties"][0] in [h.value for h in at.subheader]
     assert json.dumps([str(d.value.to_dict()) for d in at.dataframe]).count("Italy") >= 1
 

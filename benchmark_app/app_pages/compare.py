@@ -13,6 +13,7 @@ import streamlit as st
 from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.display import bars, chart, table, year_axis_chart
 from benchmark_app.i18n import t
+from benchmark_app.sections import region_sections
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import home_region, lang, regions
 from trials.analytics.metrics import HEADLINE
@@ -71,6 +72,7 @@ if fr is not None:
             table(ordered.sort(first, descending=True), key=f"cmp_{by}", lang=lg,
                   column_config={by: st.column_config.TextColumn(title),
                                  **{c: st.column_config.Column(c) for c in ordered.columns[1:]}})  # fmt: skip
+        region_sections(fr, replace(base, region=chosen[0]))  # international ties of the first against its peers
         years = trend_window(f, dt.date.today().year)
         series = filled_trend(fr, "region", base, chosen, labels, years)
         st.subheader(t("trend", lg))

@@ -12,7 +12,6 @@ import streamlit as st
 from benchmark_app.common import deck_buttons, page_frames
 from benchmark_app.display import bars, chart, registry_date, table, year_axis_chart
 from benchmark_app.i18n import t
-from benchmark_app.sections import region_sections
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import home_region, lang, regions
 from trials.analytics.metrics import GROWTH, HEADLINE, PER_100K, format_number
@@ -80,8 +79,6 @@ if fr is not None:
             table(shares.drop("ratio"), key="areas", lang=lg, where=right,
                   column_config={"share": st.column_config.Column(t("col.share_short", lg)),
                                  "peer_share": st.column_config.Column(t("col.peer_share_short", lg))})  # fmt: skip
-
-        region_sections(fr, replace(f, region=home.name))  # international ties (issue 17)
 
         years = trend_window(f, this_year)
         keys = [home.name, *peers][:6]
