@@ -15,9 +15,9 @@ from benchmark_app.i18n import t
 from benchmark_app.sidebar import sidebar_filters
 from benchmark_app.state import home_region, lang, regions
 from trials.analytics.metrics import GROWTH, HEADLINE, PER_100K, format_number
-from trials.analytics.peers import area_shares
 from trials.analytics.rankings import rank
 from trials.analytics.series import filled_trend, growth_window, trend_window
+from trials.analytics.specialisation import location_quotients
 from trials.present.labels import area_label, join_words, metric_help, metric_label, region_label
 from trials.rules.regions import default_peers, find_region
 
@@ -70,10 +70,12 @@ if fr is not None:
         peers = default_peers(home, regs)
         st.subheader(t("strongest_relative", lg, region=labels[home.name]))
         st.caption(t("strongest_relative_help", lg, peers=join_words([labels[p] for p in peers], lg)))
-        shares = area_shares(fr, f, home.name, peers).filter(pl.col("trials") > 0).head(8)
+        # The location quotient of each area against the peers (trials.analytics.specialisation), strongest first.
+        shares = location_quotients(fr, "region", everyone, peers, [home.name]).head(8).select(
+            pl.col("area").map_elements(lambda c: area_label(c, lg), return_dtype=pl.String),
+            pl.col("trials_in_area").alias("trials"), "share", "peer_share", pl.col("lq").alias("ratio"),
+        )  # fmt: skip
         if shares.height:
-            shares = shares.with_columns(pl.col("area").map_elements(lambda c: area_label(c, lg),
-                                                                     return_dtype=pl.String))  # fmt: skip
             left, right = st.columns([2, 3])
             chart(bars(shares, category="area", value="ratio", lang=lg, fmt="dec1", title=t("col.ratio", lg)), left)
             table(shares.drop("ratio"), key="areas", lang=lg, where=right,
