@@ -11,9 +11,9 @@ import streamlit as st
 
 from benchmark_app.display import table
 from benchmark_app.i18n import t
-from benchmark_app.state import engine, frames, is_empty, lang, regions, synthetic_share
+from benchmark_app.state import engine, frames, is_empty, lang, regions
 from trials.analytics.metrics import Metric
-from trials.analytics.rankings import Filters, Frames, studies_in
+from trials.analytics.rankings import Filters, Frames, is_synthetic, studies_in
 from trials.present.labels import metric_help, metric_label, region_label
 from trials.present.markdown import escape_markdown
 
@@ -24,7 +24,7 @@ def page_frames() -> Frames | None:
     if is_empty(fr):
         st.info(t("empty", lang()))
         return None
-    if synthetic_share(fr) > 0:
+    if is_synthetic(fr):
         st.warning(t("synthetic", lang()))
     return fr
 
@@ -55,11 +55,6 @@ def metric_tiles(row: Mapping[str, Any], metrics: Sequence[Metric], lg: str, *,
 
 #: The start of every downloaded file's name when the data is synthetic.
 SYNTHETIC_PREFIX = "SYNTHETIC_"
-
-
-def is_synthetic(fr: Frames) -> bool:
-    """True when any of the data is synthetic: every download then says so."""
-    return synthetic_share(fr) > 0
 
 
 def file_stem(name: str, synthetic: bool) -> str:

@@ -16,13 +16,13 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import show_table
+from benchmark_app.common import file_stem, show_table
 from benchmark_app.display import metric_of
 from benchmark_app.i18n import t
 from benchmark_app.state import data_version, db_url, engine, lang, provenance_queries, regions
 from trials.analytics.experience import experience, stopped_trials
 from trials.analytics.metrics import EXTRA_BY_NAME, TRIALS, format_number
-from trials.analytics.rankings import Filters, Frames
+from trials.analytics.rankings import Filters, Frames, is_synthetic
 from trials.analytics.specialisation import location_quotients, sponsor_concentration
 from trials.analytics.ties import CountryData, partner_countries, peer_ties, stored_country_data, ties
 from trials.present.country_names import country_name
@@ -176,7 +176,7 @@ def intelligence_xlsx_button(fr: Frames, table: pl.DataFrame, f: Filters, level:
     from trials.present.export import to_xlsx
 
     lg = lang()
-    synthetic = bool(fr.studies["synthetic"].fill_null(False).any())
+    synthetic = is_synthetic(fr)
 
     def build() -> bytes:
         people = in_region(investigators(), f.region) if f.region else None
@@ -184,7 +184,8 @@ def intelligence_xlsx_button(fr: Frames, table: pl.DataFrame, f: Filters, level:
         return to_xlsx(table, f, level, fr.data_version, fr.data_timestamp, provenance_queries(), synthetic,
                        sheets=sheets)  # fmt: skip
 
-    st.download_button(t("download_xlsx_intel", lg), build, file_name=f"{name}_site_intelligence.xlsx",
+    stem = file_stem(f"{name}_site_intelligence", synthetic)
+    st.download_button(t("download_xlsx_intel", lg), build, file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"xlsx_intel_{level}")  # fmt: skip
 

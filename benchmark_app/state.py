@@ -200,9 +200,3 @@ def write_filters(f: Filters, level: str | None = None) -> None:
 
 def is_empty(fr: Frames) -> bool:
     return fr.studies.height == 0
-
-
-def synthetic_share(fr: Frames) -> float:
-    if fr.studies.height == 0:
-        return 0.0
-    return fr.studies.filter(pl.col("synthetic").fill_null(False)).height / fr.studies.height

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import file_stem, is_synthetic, metric_tiles, page_frames, show_table
+from benchmark_app.common import file_stem, metric_tiles, page_frames, show_table
 from benchmark_app.display import chart, table, year_axis_chart
 from benchmark_app.i18n import t
 from benchmark_app.sections import profile_sections
@@ -24,7 +24,7 @@ from trials.analytics.profile import (
     status_changes_since,
     trial_list,
 )
-from trials.analytics.rankings import mix, rank, studies_in
+from trials.analytics.rankings import is_synthetic, mix, rank, studies_in
 from trials.analytics.series import filled_trend, trend_window
 from trials.analytics.studies import joined
 from trials.present.export import to_csv

@@ -5,12 +5,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from benchmark_app.common import file_stem, is_synthetic
+from benchmark_app.common import file_stem
 from benchmark_app.display import bars, chart, registry_date, table
 from benchmark_app.i18n import t
 from benchmark_app.state import engine, frames, home_region, lang, regions
 from trials.analytics.context import EUROPE, latest_counts, position_in_europe, ranked, share_of_country
-from trials.analytics.rankings import DEFAULT_PRESET
+from trials.analytics.rankings import DEFAULT_PRESET, is_synthetic
 from trials.present.export import to_csv
 from trials.present.labels import country_label, format_date, region_label
 from trials.present.markdown import escape_markdown

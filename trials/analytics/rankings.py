@@ -243,6 +243,12 @@ def frames_from(studies: pl.DataFrame, phases: pl.DataFrame, areas: pl.DataFrame
     )
 
 
+def is_synthetic(frames: Frames) -> bool:
+    """True when any stored study is synthetic (made up for testing): every page, download and deck then says so,
+    so a file that leaves the tool cannot be taken for registry data."""
+    return bool(frames.studies["synthetic"].fill_null(False).any())
+
+
 def matching_studies(frames: Frames, f: Filters) -> pl.DataFrame:
     """The studies (``sid``, ``nct_id`` and the study columns) that pass every study-level filter."""
     s = frames.studies

@@ -15,7 +15,17 @@ import polars as pl
 
 from trials.analytics.context import CountsState, ahead_of, on_one_scale, position_in_europe, share_of_country
 from trials.analytics.metrics import HEADLINE, PARTIAL, PER_100K
-from trials.analytics.rankings import DEFAULT_PRESET, Filters, Frames, mix, rank, sort_and_rank, studies_in, trend
+from trials.analytics.rankings import (
+    DEFAULT_PRESET,
+    Filters,
+    Frames,
+    is_synthetic,
+    mix,
+    rank,
+    sort_and_rank,
+    studies_in,
+    trend,
+)
 from trials.analytics.series import trend_window
 from trials.analytics.specialisation import location_quotients
 from trials.analytics.ties import CountryData, partner_countries, peer_ties
@@ -327,7 +337,7 @@ def deck_data(
         populations={k: int(frames.populations.get("region", {}).get(k) or 0) for k in keys},
         data_timestamp=frames.data_timestamp,
         queries=list(queries),
-        synthetic=bool(frames.studies["synthetic"].fill_null(False).any()),
+        synthetic=is_synthetic(frames),
         strong=strong,
         ties=ties,
     )
