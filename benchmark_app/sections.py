@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from benchmark_app.common import file_stem, show_table
-from benchmark_app.display import metric_of
 from benchmark_app.i18n import t
 from benchmark_app.state import data_version, db_url, engine, lang, provenance_queries, regions
 from trials.analytics.experience import experience, stopped_trials
@@ -26,7 +24,7 @@ from trials.analytics.rankings import Filters, Frames, is_synthetic
 from trials.analytics.specialisation import location_quotients, sponsor_concentration
 from trials.analytics.ties import CountryData, partner_countries, peer_ties, stored_country_data, ties
 from trials.present.country_names import country_name
-from trials.present.labels import area_label, metric_help, metric_label, region_label
+from trials.present.labels import area_label, metric_label, region_label
 from trials.rules.regions import default_peers, find_region
 
 
@@ -63,17 +61,6 @@ def _peer_names(peers: Sequence[str], lg: str) -> str:
 
 def _country(name: str | None, lg: str) -> str:
     return country_name(name, lg)
-
-
-def metric_config(columns: Sequence[str], lg: str) -> dict[str, Any]:
-    """Column headers of site-intelligence columns (metric table entries); their number formats, in the reader's
-    language, come from :func:`benchmark_app.display.table`."""
-    config: dict[str, Any] = {}
-    for col in columns:
-        m = metric_of(col)
-        if m is not None:
-            config[col] = st.column_config.Column(metric_label(m, lg), help=metric_help(m, lg))
-    return config
 
 
 def experience_section(fr: Frames, level: str, key: str, f: Filters) -> None:
@@ -120,14 +107,12 @@ def specialisation_section(fr: Frames, level: str, key: str, f: Filters) -> None
         show_table(lq, key=f"lq_{level}", empty=t("none", lg), column_config={
             "area": t("area", lg), "trials_in_area": t("trials_in_area", lg),
             "share": st.column_config.Column(t("share", lg)),
-            "peer_share": st.column_config.Column(t("peer_share", lg)),
-            **metric_config(["lq"], lg)})  # fmt: skip
+            "peer_share": st.column_config.Column(t("peer_share", lg))})  # fmt: skip
     st.caption(t("hhi_explain", lg))
     hhi = sponsor_concentration(fr, level, f, [key]).select("sponsors", "top_sponsor", "top_share", "sponsor_hhi")
     show_table(hhi, key=f"hhi_{level}", empty=t("none", lg), column_config={
         "sponsors": metric_label(EXTRA_BY_NAME["distinct_sponsors"], lg), "top_sponsor": t("top_sponsor", lg),
-        "top_share": st.column_config.Column(t("top_share", lg)),
-        **metric_config(["sponsor_hhi"], lg)})  # fmt: skip
+        "top_share": st.column_config.Column(t("top_share", lg))})  # fmt: skip
 
 
 def _ties_table(table: pl.DataFrame, lg: str) -> pl.DataFrame:
@@ -143,7 +128,7 @@ def ties_section(fr: Frames, level: str, key: str, f: Filters) -> None:
     cd = site_countries()
     mine = ties(fr, cd, level, f, [key])
     config = {"name": t("name", lg), "home_country": t("home_country", lg), "trials": metric_label(TRIALS, lg),
-              "top_partners": t("top_partners", lg), **metric_config(mine.columns, lg)}  # fmt: skip
+              "top_partners": t("top_partners", lg)}  # fmt: skip
     show_table(_ties_table(mine, lg).drop("key"), key=f"ties_{level}", empty=t("none", lg), column_config=config)
     left, right = st.columns(2)
     left.markdown(f"**{t('partner_countries', lg)}**")
@@ -163,7 +148,7 @@ def ties_section(fr: Frames, level: str, key: str, f: Filters) -> None:
             .with_columns(pl.col("key").cast(pl.String).replace_strict(names, default=pl.col("name")).alias("name"))
             .select("name", "multinational_share", "foreign_sponsor_share", "unknown_sponsor_trials", "top_partners")
         )
-        config = {"name": t("name", lg), "top_partners": t("top_partners", lg), **metric_config(table.columns, lg)}
+        config = {"name": t("name", lg), "top_partners": t("top_partners", lg)}
         show_table(table, key=f"ties_peers_{level}", where=right, column_config=config)
 
 

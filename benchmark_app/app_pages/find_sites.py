@@ -10,7 +10,7 @@ import streamlit as st
 
 from benchmark_app.common import page_frames, show_table
 from benchmark_app.i18n import t
-from benchmark_app.sections import metric_config, peers_of
+from benchmark_app.sections import peers_of
 from benchmark_app.state import home_region, lang, regions
 from trials.analytics.metrics import format_number
 from trials.analytics.rankings import Filters
@@ -115,4 +115,4 @@ if fr is not None:
             "reasons": st.column_config.TextColumn(t("reasons", lg), width="large"),
             "matching_trials": t("matching_trials_col", lg), "recruiting_trials": t("recruiting_trials_col", lg),
             "industry_trials": t("industry_trials_col", lg), "matching_ids": t("nct_ids", lg),
-            "industry_ids": t("industry_trials_col", lg) + " (NCT)", **metric_config(["lq"], lg)})  # fmt: skip
+            "industry_ids": t("industry_trials_col", lg) + " (NCT)"})  # fmt: skip
